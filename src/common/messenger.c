@@ -1,0 +1,337 @@
+#include "messenger.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pipeline0/pull.h>
+#include <nng/protocol/pipeline0/push.h>
+
+#include "errors.h"
+#include "log.h"
+#include "mem.h"
+#include "mosaic.pb-c.h"
+
+/* nng closes a connection that sends more than its receive limit, and we
+ * cannot count that; so nng's limit is twice ours and everything between
+ * the two is dropped and counted here. */
+#define NNG_RECV_LIMIT (2 * (size_t)MESSENGER_MAX_MSG)
+/* Messages handled per wake-up, so one busy peer cannot starve timers. */
+#define RECV_BUDGET 512
+#define PEER_BUCKETS 1024
+
+typedef struct peer {
+	char *addr;
+	nng_socket sock;
+	double last_used;
+	struct peer *next;
+} peer;
+
+struct messenger {
+	mosaic_loop *loop;
+	nng_socket pull;
+	nng_listener listener;
+	int recv_fd;
+	char address[MESSENGER_ADDR_MAX];
+	const messenger_route *routes;
+	size_t nroutes;
+	void *ctx;
+	uint64_t seq;
+	peer *buckets[PEER_BUCKETS];
+	uint64_t idle_timer;
+	messenger_stats stats;
+};
+
+static uint32_t
+hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static const messenger_route *
+find_route(const messenger *m, uint32_t type)
+{
+	for (size_t i = 0; i < m->nroutes; i++)
+		if (m->routes[i].type == type)
+			return &m->routes[i];
+	return NULL;
+}
+
+static void
+dispatch(messenger *m, const uint8_t *body, size_t len)
+{
+	if (len > MESSENGER_MAX_MSG) {
+		m->stats.dropped_oversized++;
+		LOGW("dropped a %zu-byte message: over the %u-byte limit", len, MESSENGER_MAX_MSG);
+		return;
+	}
+	Mosaic__Envelope *env = mosaic__envelope__unpack(NULL, len, body);
+	if (!env) {
+		m->stats.dropped_undecodable++;
+		LOGW("dropped an undecodable %zu-byte message", len);
+		return;
+	}
+	const messenger_route *r = find_route(m, env->type);
+	if (!r) {
+		m->stats.dropped_unknown_type++;
+		LOGW("dropped a message of unknown type %u from %s", env->type, env->from);
+		mosaic__envelope__free_unpacked(env, NULL);
+		return;
+	}
+	ProtobufCMessage *msg = protobuf_c_message_unpack(r->desc, NULL, env->has_payload ? env->payload.len : 0,
+	    env->has_payload ? env->payload.data : (const uint8_t *)"");
+	if (!msg) {
+		m->stats.dropped_undecodable++;
+		LOGW("dropped message type %u from %s: payload does not decode as %s", env->type, env->from,
+		    r->desc->name);
+		mosaic__envelope__free_unpacked(env, NULL);
+		return;
+	}
+	m->stats.received++;
+	r->fn(m->ctx, env->from, msg);
+	protobuf_c_message_free_unpacked(msg, NULL);
+	mosaic__envelope__free_unpacked(env, NULL);
+}
+
+static void
+on_readable(mosaic_loop *loop, int fd, int revents, void *arg)
+{
+	messenger *m = arg;
+	for (int i = 0; i < RECV_BUDGET; i++) {
+		nng_msg *msg;
+		int rv = nng_recvmsg(m->pull, &msg, NNG_FLAG_NONBLOCK);
+		if (rv != 0) {
+			if (rv != NNG_EAGAIN)
+				LOGW("receive: %s", nng_strerror(rv));
+			return;
+		}
+		dispatch(m, nng_msg_body(msg), nng_msg_len(msg));
+		nng_msg_free(msg);
+	}
+}
+
+static void
+peer_close(peer *p)
+{
+	nng_close(p->sock);
+	free(p->addr);
+	free(p);
+}
+
+static void
+idle_sweep(mosaic_loop *loop, void *arg)
+{
+	messenger *m = arg;
+	double now = loop_now(loop);
+	for (size_t b = 0; b < PEER_BUCKETS; b++) {
+		peer **pp = &m->buckets[b];
+		while (*pp) {
+			peer *p = *pp;
+			if (now - p->last_used > MESSENGER_IDLE_SECONDS) {
+				*pp = p->next;
+				LOGD("closing idle peer %s", p->addr);
+				peer_close(p);
+				m->stats.peers--;
+			} else {
+				pp = &p->next;
+			}
+		}
+	}
+	m->idle_timer = loop_timer_start(loop, MESSENGER_IDLE_SECONDS / 4, idle_sweep, m);
+}
+
+/* Replace the port of a tcp url with the bound one ("tcp://h:0" -> "tcp://h:5050"). */
+static void
+fill_address(messenger *m, const char *url)
+{
+	snprintf(m->address, sizeof(m->address), "%s", url);
+	if (strncmp(url, "tcp://", 6) != 0)
+		return;
+	int port = 0;
+	if (nng_listener_get_int(m->listener, NNG_OPT_TCP_BOUND_PORT, &port) != 0)
+		return;
+	char *colon = strrchr(m->address, ':');
+	if (colon && colon > m->address + 5)
+		snprintf(colon, sizeof(m->address) - (size_t)(colon - m->address), ":%d", port);
+}
+
+int
+messenger_open(messenger **out, mosaic_loop *loop, const char *url, const messenger_route *routes,
+    size_t nroutes, void *ctx, char *err, size_t errlen)
+{
+	messenger *m = xcalloc(1, sizeof(*m));
+	m->loop = loop;
+	m->routes = routes;
+	m->nroutes = nroutes;
+	m->ctx = ctx;
+	int rv;
+	const char *step = "open";
+	if ((rv = nng_pull0_open(&m->pull)) != 0)
+		goto fail;
+	step = "set receive limit";
+	if ((rv = nng_socket_set_size(m->pull, NNG_OPT_RECVMAXSZ, NNG_RECV_LIMIT)) != 0)
+		goto fail_close;
+	nng_socket_set_int(m->pull, NNG_OPT_RECVBUF, 1024);
+	step = "listen";
+	if ((rv = nng_listener_create(&m->listener, m->pull, url)) != 0)
+		goto fail_close;
+	if ((rv = nng_listener_start(m->listener, 0)) != 0)
+		goto fail_close;
+	step = "get receive fd";
+	if ((rv = nng_socket_get_int(m->pull, NNG_OPT_RECVFD, &m->recv_fd)) != 0)
+		goto fail_close;
+	fill_address(m, url);
+	loop_fd_add(loop, m->recv_fd, POLLIN, on_readable, m);
+	m->idle_timer = loop_timer_start(loop, MESSENGER_IDLE_SECONDS / 4, idle_sweep, m);
+	*out = m;
+	return MOSAIC_OK;
+fail_close:
+	nng_close(m->pull);
+fail:
+	if (err && errlen)
+		snprintf(err, errlen, "cannot %s on %s: %s", step, url, nng_strerror(rv));
+	free(m);
+	return MOSAIC_ENET;
+}
+
+void
+messenger_close(messenger *m)
+{
+	if (!m)
+		return;
+	loop_fd_remove(m->loop, m->recv_fd);
+	loop_timer_cancel(m->loop, m->idle_timer);
+	for (size_t b = 0; b < PEER_BUCKETS; b++) {
+		peer *p = m->buckets[b];
+		while (p) {
+			peer *n = p->next;
+			peer_close(p);
+			p = n;
+		}
+	}
+	nng_close(m->pull);
+	free(m);
+}
+
+const char *
+messenger_address(const messenger *m)
+{
+	return m->address;
+}
+
+static peer *
+peer_get(messenger *m, const char *to)
+{
+	uint32_t b = hash_str(to) % PEER_BUCKETS;
+	for (peer *p = m->buckets[b]; p; p = p->next)
+		if (strcmp(p->addr, to) == 0)
+			return p;
+	peer *p = xcalloc(1, sizeof(*p));
+	int rv;
+	if ((rv = nng_push0_open(&p->sock)) != 0) {
+		LOGE("cannot open a socket to %s: %s", to, nng_strerror(rv));
+		free(p);
+		return NULL;
+	}
+	nng_socket_set_int(p->sock, NNG_OPT_SENDBUF, MESSENGER_SENDBUF);
+	nng_socket_set_ms(p->sock, NNG_OPT_RECONNMINT, 50);
+	nng_socket_set_ms(p->sock, NNG_OPT_RECONNMAXT, 1000);
+	/* Non-blocking dial: nng keeps retrying in the background. */
+	if ((rv = nng_dial(p->sock, to, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+		LOGW("cannot dial %s: %s", to, nng_strerror(rv));
+		nng_close(p->sock);
+		free(p);
+		return NULL;
+	}
+	p->addr = xstrdup(to);
+	p->next = m->buckets[b];
+	m->buckets[b] = p;
+	m->stats.peers++;
+	return p;
+}
+
+int
+messenger_send_raw(messenger *m, const char *to, uint32_t type, const uint8_t *payload, size_t len)
+{
+	Mosaic__Envelope env = MOSAIC__ENVELOPE__INIT;
+	env.type = type;
+	env.from = m->address;
+	env.has_seq = 1;
+	env.seq = ++m->seq;
+	if (payload) {
+		env.has_payload = 1;
+		env.payload.data = (uint8_t *)payload;
+		env.payload.len = len;
+	}
+	size_t size = mosaic__envelope__get_packed_size(&env);
+	if (size > MESSENGER_MAX_MSG) {
+		m->stats.send_failed++;
+		LOGW("not sending a %zu-byte message of type %u to %s: over the %u-byte limit", size, type, to,
+		    MESSENGER_MAX_MSG);
+		return MOSAIC_ETOOBIG;
+	}
+	peer *p = peer_get(m, to);
+	if (!p) {
+		m->stats.send_failed++;
+		return MOSAIC_ENET;
+	}
+	p->last_used = loop_now(m->loop);
+	nng_msg *msg;
+	if (nng_msg_alloc(&msg, size) != 0)
+		abort();
+	mosaic__envelope__pack(&env, nng_msg_body(msg));
+	int rv = nng_sendmsg(p->sock, msg, NNG_FLAG_NONBLOCK);
+	if (rv != 0) {
+		nng_msg_free(msg);
+		m->stats.send_failed++;
+		LOGW("dropped a message of type %u to %s: %s", type, to, nng_strerror(rv));
+		return MOSAIC_ENET;
+	}
+	m->stats.sent++;
+	return MOSAIC_OK;
+}
+
+int
+messenger_send(messenger *m, const char *to, uint32_t type, const ProtobufCMessage *msg)
+{
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	if (len > MESSENGER_MAX_MSG) {
+		m->stats.send_failed++;
+		LOGW("not sending a %zu-byte %s to %s: over the %u-byte limit", len, msg->descriptor->name, to,
+		    MESSENGER_MAX_MSG);
+		return MOSAIC_ETOOBIG;
+	}
+	uint8_t stackbuf[4096];
+	uint8_t *buf = len <= sizeof(stackbuf) ? stackbuf : xmalloc(len);
+	protobuf_c_message_pack(msg, buf);
+	int rv = messenger_send_raw(m, to, type, buf, len);
+	if (buf != stackbuf)
+		free(buf);
+	return rv;
+}
+
+void
+messenger_forget(messenger *m, const char *to)
+{
+	uint32_t b = hash_str(to) % PEER_BUCKETS;
+	for (peer **pp = &m->buckets[b]; *pp; pp = &(*pp)->next) {
+		if (strcmp((*pp)->addr, to) == 0) {
+			peer *p = *pp;
+			*pp = p->next;
+			peer_close(p);
+			m->stats.peers--;
+			return;
+		}
+	}
+}
+
+void
+messenger_stats_get(const messenger *m, messenger_stats *out)
+{
+	*out = m->stats;
+}

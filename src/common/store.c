@@ -1,0 +1,192 @@
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "errors.h"
+#include "log.h"
+#include "mem.h"
+
+#define MAX_TABLES 16
+
+struct store {
+	sqlite3 *db;
+	char *tables[MAX_TABLES]; /* known to exist */
+	int ntables;
+};
+
+static int
+exec(store *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		LOGE("store: %s: %s", sql, msg ? msg : "?");
+		sqlite3_free(msg);
+		return MOSAIC_EIO;
+	}
+	return MOSAIC_OK;
+}
+
+int
+store_open(store **out, const char *path, char *err, size_t errlen)
+{
+	store *s = xcalloc(1, sizeof(*s));
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+	        NULL) != SQLITE_OK) {
+		if (err)
+			snprintf(err, errlen, "cannot open %s: %s", path, sqlite3_errmsg(s->db));
+		sqlite3_close(s->db);
+		free(s);
+		return MOSAIC_EIO;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (exec(s, "PRAGMA journal_mode=WAL") || exec(s, "PRAGMA synchronous=FULL")) {
+		if (err)
+			snprintf(err, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(s->db));
+		sqlite3_close(s->db);
+		free(s);
+		return MOSAIC_EIO;
+	}
+	*out = s;
+	return MOSAIC_OK;
+}
+
+void
+store_close(store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->ntables; i++)
+		free(s->tables[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static int
+valid_table(const char *t)
+{
+	if (!*t || strlen(t) > 48)
+		return 0;
+	for (; *t; t++)
+		if (!((*t >= 'a' && *t <= 'z') || *t == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+ensure_table(store *s, const char *table)
+{
+	if (!valid_table(table))
+		return MOSAIC_EINVAL;
+	for (int i = 0; i < s->ntables; i++)
+		if (strcmp(s->tables[i], table) == 0)
+			return MOSAIC_OK;
+	char sql[160];
+	snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS %s (k TEXT PRIMARY KEY, v BLOB)", table);
+	int rv = exec(s, sql);
+	if (rv == 0 && s->ntables < MAX_TABLES)
+		s->tables[s->ntables++] = xstrdup(table);
+	return rv;
+}
+
+static sqlite3_stmt *
+prepare(store *s, const char *fmt, const char *table)
+{
+	char sql[200];
+	snprintf(sql, sizeof(sql), fmt, table);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		LOGE("store: %s: %s", sql, sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	return st;
+}
+
+int
+store_put(store *s, const char *table, const char *key, const void *val, size_t len)
+{
+	int rv = ensure_table(s, table);
+	if (rv)
+		return rv;
+	sqlite3_stmt *st = prepare(s, "INSERT OR REPLACE INTO %s (k, v) VALUES (?, ?)", table);
+	if (!st)
+		return MOSAIC_EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, val ? val : "", (int)len, SQLITE_STATIC);
+	rv = sqlite3_step(st) == SQLITE_DONE ? MOSAIC_OK : MOSAIC_EIO;
+	if (rv)
+		LOGE("store: put %s/%s: %s", table, key, sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	return rv;
+}
+
+int
+store_get(store *s, const char *table, const char *key, void **val, size_t *len)
+{
+	int rv = ensure_table(s, table);
+	if (rv)
+		return rv;
+	sqlite3_stmt *st = prepare(s, "SELECT v FROM %s WHERE k = ?", table);
+	if (!st)
+		return MOSAIC_EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rv = MOSAIC_ENOENT;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		void *p = xmalloc(n);
+		memcpy(p, sqlite3_column_blob(st, 0), n);
+		*val = p;
+		*len = n;
+		rv = MOSAIC_OK;
+	}
+	sqlite3_finalize(st);
+	return rv;
+}
+
+int
+store_del(store *s, const char *table, const char *key)
+{
+	int rv = ensure_table(s, table);
+	if (rv)
+		return rv;
+	sqlite3_stmt *st = prepare(s, "DELETE FROM %s WHERE k = ?", table);
+	if (!st)
+		return MOSAIC_EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rv = sqlite3_step(st) == SQLITE_DONE ? MOSAIC_OK : MOSAIC_EIO;
+	sqlite3_finalize(st);
+	return rv;
+}
+
+int
+store_scan(store *s, const char *table, store_scan_fn fn, void *arg)
+{
+	int rv = ensure_table(s, table);
+	if (rv)
+		return rv;
+	sqlite3_stmt *st = prepare(s, "SELECT k, v FROM %s ORDER BY k", table);
+	if (!st)
+		return MOSAIC_EIO;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0), sqlite3_column_blob(st, 1),
+		        (size_t)sqlite3_column_bytes(st, 1)))
+			break;
+	}
+	sqlite3_finalize(st);
+	return MOSAIC_OK;
+}
+
+int
+store_begin(store *s)
+{
+	return exec(s, "BEGIN");
+}
+
+int
+store_commit(store *s)
+{
+	return exec(s, "COMMIT");
+}

@@ -1,0 +1,21 @@
+/* util.h - small helpers for daemons and CLIs: durations, directories,
+ * files. */
+#ifndef MOSAIC_UTIL_H
+#define MOSAIC_UTIL_H
+
+#include <stddef.h>
+
+/* "5s", "250ms", "2m", "1h", "1.5" (seconds) -> seconds. MOSAIC_EINVAL on
+ * anything else or a negative value. */
+int util_parse_duration(const char *s, double *out);
+/* mkdir -p with mode 0755. */
+int util_mkdir_p(const char *path);
+/* util_read_file: *out is a NUL-terminated heap copy (caller frees);
+ * MOSAIC_ETOOBIG over max bytes. */
+int util_read_file(const char *path, size_t max, char **out, size_t *len);
+/* Write via a temporary file and rename, fsync'ed. */
+int util_write_file_atomic(const char *path, const void *data, size_t len);
+/* rm -rf of a directory tree (does not follow symlinks). */
+int util_remove_tree(const char *path);
+
+#endif
