@@ -1,0 +1,116 @@
+# lib.sh - helpers for integration tests: a real local cluster (the real
+# mosaic-master, mosaic-agents and executors, started by the real
+# `mosaic cluster up`) on loopback ports of its own, torn down at exit with a
+# check that no process was left behind.
+#
+#   source "$(dirname "$0")/lib.sh" "$1"     # $1: the build directory
+set -euo pipefail
+
+BUILD=$(cd "${1:?usage: test.sh BUILD_DIR}" && pwd)
+BIN=$BUILD/bin
+TOOLS=$BUILD/tests/bin
+export PATH=$BIN:$PATH
+TEST_NAME=$(basename "$0" .sh)
+T=$(mktemp -d "/tmp/mosaic-it-$TEST_NAME.XXXXXX")
+CLUSTER=$T/cluster
+DEADLINE_SECONDS=${DEADLINE_SECONDS:-240}
+START_TIME=$(date +%s)
+
+# A free loopback port (not listening now) in 20000-39999.
+free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 20000))
+		if ! ss -ltnH "sport = :$p" | grep -q .; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+MASTER_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+export MOSAIC_MASTER=tcp://127.0.0.1:$MASTER_PORT
+MASTER_HTTP=http://127.0.0.1:$HTTP_PORT
+
+log() { printf '[%s %s] %s\n' "$TEST_NAME" "$(date +%T)" "$*"; }
+
+dump_logs() {
+	for f in "$CLUSTER"/*.log "$CLUSTER"/agent*/executors/*/executor.log; do
+		[ -f "$f" ] || continue
+		echo "----- ${f#"$T"/} (last 40 lines)"
+		tail -n 40 "$f"
+	done
+}
+
+fail() {
+	echo "FAIL: $TEST_NAME: $*" >&2
+	dump_logs >&2
+	exit 1
+}
+
+# Processes that belong to this test: daemons whose command line names the
+# test directory, and tasks whose working directory is inside it.
+leftover_pids() {
+	local pid
+	for pid in $(pgrep -f "$T" || true); do
+		[ "$pid" = "$$" ] || echo "$pid"
+	done
+	for d in /proc/[0-9]*; do
+		pid=${d#/proc/}
+		local c
+		c=$(readlink "$d/cwd" 2>/dev/null) || continue
+		case "$c" in "$T" | "$T"/*) echo "$pid" ;; esac
+	done | sort -u | grep -vx "$$" || true
+}
+
+cleanup() {
+	local rc=$?
+	set +e
+	if [ -d "$CLUSTER" ]; then
+		mosaic cluster down --dir "$CLUSTER" >"$T/down.out" 2>&1 || { echo "cluster down failed:"; cat "$T/down.out"; rc=1; }
+	fi
+	sleep 0.2
+	local left
+	left=$(leftover_pids)
+	if [ -n "$left" ]; then
+		echo "FAIL: $TEST_NAME: processes left behind after cluster down:" >&2
+		ps -o pid,ppid,pgid,args -p $(echo $left | tr ' ' ',') >&2 || true
+		kill -9 $left 2>/dev/null
+		rc=1
+	fi
+	if [ $rc -eq 0 ]; then
+		rm -rf "$T"
+	else
+		echo "(test files kept in $T)" >&2
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+
+cluster_up() {
+	mosaic cluster up --dir "$CLUSTER" --master-port "$MASTER_PORT" --http-port "$HTTP_PORT" "$@" \
+		>"$T/up.out" 2>&1 || { cat "$T/up.out"; fail "mosaic cluster up $*"; }
+	log "cluster up: $(tr '\n' ' ' <"$T/up.out")"
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: retry COMMAND every 0.2 s.
+wait_for() {
+	local secs=$1 what=$2
+	shift 2
+	local end=$(($(date +%s) + secs))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || fail "timed out after ${secs}s waiting for: $what"
+		sleep 0.2
+	done
+}
+
+# The master's state as JSON, straight from the master's HTTP endpoint.
+state_json() { curl -sf --max-time 5 "$MASTER_HTTP/api/state"; }
+
+check_deadline() {
+	[ $(($(date +%s) - START_TIME)) -lt "$DEADLINE_SECONDS" ] || fail "test over its ${DEADLINE_SECONDS}s budget"
+}
+
+pass() { log "PASS"; }
