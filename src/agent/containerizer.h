@@ -26,11 +26,11 @@ typedef struct containerizer containerizer;
 typedef struct container_spec {
 	const char *id;          /* unique name of the container (cgroup leaf), e.g. "fw.task.run" */
 	const char *sandbox;     /* existing directory; stdout and stderr files go here */
-	const char *cwd;         /* working directory; NULL or missing -> sandbox */
+	const char *cwd;         /* working directory (relative: to sandbox); NULL or missing -> sandbox */
 	bool shell;              /* run command with /bin/sh -c */
 	const char *command;     /* shell command, or the program when !shell */
 	char *const *argv;       /* argv when !shell (NULL-terminated); NULL -> {command} */
-	char *const *env;        /* "NAME=VALUE" entries, NULL-terminated; the whole environment */
+	char *const *env;        /* "NAME=VALUE" entries, NULL-terminated; the whole environment (NULL: empty) */
 	const char *stdout_path; /* NULL: <sandbox>/stdout; else this file, and <sandbox>/stdout links to it */
 	const char *stderr_path; /* likewise for stderr */
 	double cpus;             /* cpu limit (shares/quota); 0 = none */
@@ -53,6 +53,13 @@ typedef struct container_exit {
  * apart. Never fails for lack of cgroups (falls back to rlimits); the caller
  * owns *out. */
 int containerizer_open(containerizer **out, const char *group);
+/* containerizer_open_with forces one isolation ("cgroup2", "cgroup1",
+ * "rlimit"; NULL chooses as containerizer_open): MOSAIC_ENOTSUP when it is
+ * not usable here, MOSAIC_EINVAL for an unknown name. For tests and an
+ * agent's --isolation flag. */
+int containerizer_open_with(containerizer **out, const char *group, const char *isolation);
+/* containerizer_close frees the table only: running containers and their
+ * cgroups stay (executors outlive an agent restart). */
 void containerizer_close(containerizer *c);
 /* "cgroup2", "cgroup1" or "rlimit". */
 const char *containerizer_isolation(const containerizer *c);
@@ -68,7 +75,9 @@ int containerizer_signal(containerizer *c, pid_t pid, int sig);
 
 /* containerizer_reap collects one exited child without blocking: 0 and *out
  * filled, or MOSAIC_EAGAIN when none has exited. It removes the container's
- * cgroup after killing anything left in it. */
+ * cgroup after killing anything left in it (and in its process group). It
+ * reaps any child of the process (waitpid(-1)); one not started by
+ * containerizer_launch is reported too, with nothing to clean up. */
 int containerizer_reap(containerizer *c, container_exit *out);
 
 /* Peak or current memory use of a live container in bytes (0 if unknown). */

@@ -82,7 +82,9 @@ int topology_release(topology *t, const char *key);
 int topology_os_cpus(const topology *t, const char *cpus, char *out, size_t outlen);
 
 /* List helpers ("0-3,8"): parse into a bitmap of nbits (MOSAIC_EINVAL on bad
- * text or out of range), format from one. */
+ * text or out of range), format from one. The bitmap is packed: bit i is
+ * bits[i / 8] >> (i % 8) & 1, (nbits + 7) / 8 bytes, cleared by parse; ""
+ * is the empty set. format writes whole items only when out is short. */
 int topology_list_parse(const char *list, uint8_t *bits, unsigned nbits);
 void topology_list_format(const uint8_t *bits, unsigned nbits, char *out, size_t outlen);
 

@@ -1,0 +1,206 @@
+/* isolator_cgroup1.c - cgroup v1: one directory per container in each of
+ * the memory, cpu and (when mounted) freezer hierarchies, e.g.
+ * /sys/fs/cgroup/memory/<group>/<id>. */
+#include "isolator.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "mem.h"
+
+#define FREEZE_WAIT_MS 1000
+
+typedef struct v1 {
+	char *mem, *cpu, *freezer; /* <mount>/<group>; freezer may be NULL */
+} v1;
+
+/* <mount of controller>/<group>, created and writable, or NULL */
+static char *
+group_dir(const char *controller, const char *group)
+{
+	char *mnt = iso_cg_mount("cgroup", controller);
+	if (!mnt)
+		return NULL;
+	char *dir = xasprintf("%s/%s", mnt, group);
+	free(mnt);
+	if (iso_cg_mkdirs(dir) != 0 || access(dir, W_OK) != 0) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+static void
+v1_close(void *st)
+{
+	v1 *s = st;
+	if (!s)
+		return;
+	/* best effort: only an empty group goes; running containers stay */
+	char *dirs[] = {s->mem, s->cpu, s->freezer};
+	for (int i = 0; i < 3; i++) {
+		if (dirs[i])
+			rmdir(dirs[i]);
+		free(dirs[i]);
+	}
+	free(s);
+}
+
+static int
+v1_open(void **st, const char *group)
+{
+	v1 *s = xcalloc(1, sizeof(*s));
+	s->mem = group_dir("memory", group);
+	s->cpu = group_dir("cpu", group);
+	if (!s->mem || !s->cpu || !iso_cg_exists(s->mem, "memory.limit_in_bytes") ||
+	    !iso_cg_exists(s->cpu, "cpu.shares")) {
+		v1_close(s);
+		return MOSAIC_ENOTSUP;
+	}
+	/* the freezer is optional: it only makes the final kill race-free */
+	s->freezer = group_dir("freezer", group);
+	*st = s;
+	return MOSAIC_OK;
+}
+
+static void
+set_memory(const char *dir, uint64_t mem)
+{
+	char val[32];
+	snprintf(val, sizeof(val), mem ? "%" PRIu64 : "-1", mem);
+	/* memsw (memory+swap) must stay >= the memory limit at every step, so
+	 * write it before and after: one of the two writes succeeds whichever
+	 * way the limit moves. Setting it closes the escape into swap. */
+	iso_cg_write(dir, "memory.memsw.limit_in_bytes", val);
+	iso_cg_write(dir, "memory.limit_in_bytes", val);
+	iso_cg_write(dir, "memory.memsw.limit_in_bytes", val);
+}
+
+static int
+set_cpu(const char *dir, double cpus)
+{
+	char val[32];
+	uint64_t period = 100000;
+	long long shares = cpus > 0 ? llround(cpus * 1024) : 1024;
+	snprintf(val, sizeof(val), "%lld", shares < 2 ? 2 : shares);
+	int rv = iso_cg_write(dir, "cpu.shares", val);
+	if (rv == 0 && iso_cg_exists(dir, "cpu.cfs_quota_us")) {
+		iso_cg_read_u64(dir, "cpu.cfs_period_us", &period);
+		long long quota = llround(cpus * (double)period);
+		snprintf(val, sizeof(val), "%lld", cpus > 0 ? (quota < 1000 ? 1000 : quota) : -1);
+		rv = iso_cg_write(dir, "cpu.cfs_quota_us", val);
+	}
+	return rv;
+}
+
+static void
+v1_destroy(void *st, iso_cgroup *cg)
+{
+	(void)st;
+	if (cg->freezer >= 0) {
+		/* Frozen tasks cannot fork while we kill them; SIGKILL takes
+		 * effect once they are thawed. */
+		const char *fz = cg->dirs[cg->freezer];
+		char state[32] = "";
+		iso_cg_write(fz, "freezer.state", "FROZEN");
+		for (unsigned w = 0; w < FREEZE_WAIT_MS; w += 5) {
+			char *path = xasprintf("%s/freezer.state", fz);
+			FILE *f = fopen(path, "re");
+			free(path);
+			if (!f || !fgets(state, sizeof(state), f) || strncmp(state, "FREEZING", 8) != 0) {
+				if (f)
+					fclose(f);
+				break;
+			}
+			fclose(f);
+			iso_sleep_ms(5);
+		}
+		iso_cg_signal(fz, SIGKILL);
+		iso_cg_write(fz, "freezer.state", "THAWED");
+	}
+	for (unsigned i = 0; i < cg->ndirs; i++)
+		iso_cg_remove(cg->dirs[i]);
+	iso_cgroup_free(cg);
+}
+
+static int
+v1_prepare(void *st, const char *id, double cpus, uint64_t mem, iso_cgroup *cg, iso_child *ch, char *err,
+           size_t errlen)
+{
+	v1 *s = st;
+	const char *roots[] = {s->mem, s->cpu, s->freezer};
+	int rv = 0;
+	memset(cg, 0, sizeof(*cg));
+	memset(ch, 0, sizeof(*ch));
+	cg->mem = 0;
+	cg->freezer = s->freezer ? 2 : -1;
+	for (unsigned i = 0; i < 3 && roots[i]; i++) {
+		cg->dirs[cg->ndirs++] = xasprintf("%s/%s", roots[i], id);
+		if ((rv = iso_cg_mkdirs(cg->dirs[i])) != 0) {
+			snprintf(err, errlen, "mkdir %s: %s", cg->dirs[i], strerror(rv));
+			goto fail;
+		}
+	}
+	/* the result is read back rather than trusting each write */
+	set_memory(cg->dirs[0], mem);
+	uint64_t got = 0;
+	if (mem && (!iso_cg_read_u64(cg->dirs[0], "memory.limit_in_bytes", &got) || got > mem)) {
+		snprintf(err, errlen, "cgroup %s: memory limit not applied", cg->dirs[0]);
+		rv = EIO;
+		goto fail;
+	}
+	if ((rv = set_cpu(cg->dirs[1], cpus)) != 0) {
+		snprintf(err, errlen, "cgroup %s: cpu limit: %s", cg->dirs[1], strerror(rv));
+		goto fail;
+	}
+	for (unsigned i = 0; i < cg->ndirs; i++) {
+		int fd = iso_cg_join_fd(cg->dirs[i]);
+		if (fd < 0) {
+			snprintf(err, errlen, "open %s/cgroup.procs: %s", cg->dirs[i], strerror(-fd));
+			goto fail;
+		}
+		ch->join_dirs[ch->njoin] = cg->dirs[i];
+		ch->join_fds[ch->njoin++] = fd;
+	}
+	return MOSAIC_OK;
+fail:
+	iso_child_close(ch);
+	v1_destroy(st, cg);
+	return MOSAIC_EIO;
+}
+
+static void
+v1_signal(void *st, const iso_cgroup *cg, int sig)
+{
+	(void)st;
+	if (cg->ndirs > 0)
+		iso_cg_signal(cg->dirs[0], sig);
+}
+
+static uint64_t
+v1_memory(void *st, const iso_cgroup *cg, pid_t pid)
+{
+	uint64_t v = 0;
+	(void)st;
+	(void)pid;
+	if (cg->mem >= 0 && !iso_cg_read_u64(cg->dirs[cg->mem], "memory.max_usage_in_bytes", &v))
+		iso_cg_read_u64(cg->dirs[cg->mem], "memory.usage_in_bytes", &v);
+	return v;
+}
+
+const isolator_ops isolator_cgroup1_ops = {
+    .name = "cgroup1",
+    .open = v1_open,
+    .close = v1_close,
+    .prepare = v1_prepare,
+    .signal = v1_signal,
+    .destroy = v1_destroy,
+    .memory = v1_memory,
+};
