@@ -23,6 +23,9 @@ allocator_config_init(allocator_config *cfg)
 	/* Mesos's MIN_CPUS and MIN_MEM: smaller remainders are not worth an offer. */
 	cfg->min_cpus = 0.01;
 	cfg->min_mem = 32;
+	cfg->gang_starvation = 10;
+	cfg->gang_hold_timeout = 300;
+	cfg->gang_offer_timeout = 30;
 }
 
 uint64_t
@@ -59,6 +62,7 @@ allocator_free(allocator *a)
 {
 	if (!a)
 		return;
+	allocator_gang_fini_(a);
 	size_t pos = 0;
 	alloc_holding *h;
 	while ((h = allocator_map_next(&a->holdings, &pos)))
@@ -457,6 +461,7 @@ allocator_remove_agent(allocator *a, const char *agent_id)
 	alloc_agent *ag = agent_find(a, agent_id);
 	if (!ag)
 		return MOSAIC_ENOENT;
+	allocator_gang_agent_gone_(a, ag);
 	while (ag->holdings) {
 		alloc_holding *h = ag->holdings;
 		allocator_account_(a, h->fw, &h->res, -1);
@@ -519,6 +524,7 @@ allocator_remove_framework(allocator *a, const char *framework_id)
 	alloc_framework *fw = framework_find(a, framework_id);
 	if (!fw)
 		return MOSAIC_ENOENT;
+	allocator_gang_framework_gone_(a, fw);
 	while (fw->holdings) {
 		alloc_holding *h = fw->holdings;
 		alloc_agent *ag = h->ag;
@@ -664,6 +670,7 @@ allocator_recover(allocator *a, const char *framework_id, const char *agent_id, 
 	allocator_account_(a, fw, res, -1);
 	allocator_holding_tidy_(a, h);
 	allocator_agent_refresh_(a, ag);
+	allocator_gang_recovered_(a, fw, ag);
 	return MOSAIC_OK;
 }
 

@@ -18,7 +18,49 @@
  * share of its role, then lowest dominant share within the role) that is
  * active, not suppressed and not filtered for that agent. A pass costs
  * about O(agents with free resources x log frameworks); it never re-sorts
- * every client from scratch nor copies the cluster. */
+ * every client from scratch nor copies the cluster.
+ *
+ * Gangs (allocator_gang.c): a framework that must start N tasks together
+ * (an MPI job) declares its demand with allocator_set_demand. Offering
+ * agent by agent, DRF would hand each freed slot to whoever is first at
+ * that moment - often a stream of small jobs - and a large gang would
+ * never see enough at once. So the oldest declared gang that has waited
+ * at least cfg.gang_starvation seconds gets a reservation:
+ *   - holding: each pass, free resources on agents that can hold at least
+ *     one of its tasks are held for it (offered to no one) until the held
+ *     agents can hold all its tasks; then, in that pass, they are offered
+ *     to it together (enough of them for the gang, those holding most
+ *     tasks first) and the reservation turns to "offered". The gang
+ *     framework's filters do not keep agents out of its reservation: they
+ *     answered partial offers (or asked for quiet during a back-off), and
+ *     the reservation only ever offers the whole gang its demand asks for.
+ *     An agent whose free part is too small for one task yet (a fragment)
+ *     is held only while fragments are fewer than the tasks still missing,
+ *     so at most `tasks` agents are ever held.
+ *   - fairness: a held agent still goes, as usual, to a framework whose
+ *     role is strictly further below its weighted share than the gang's
+ *     role (weighted dominant share of what the roles hold now, resources
+ *     held for the gang not counted). Roles at or above the gang's role's
+ *     share, and the other frameworks of the gang's own role (first come,
+ *     first served among them), wait. This is hierarchical DRF with the
+ *     gang treated as a client that accepts partial offers and keeps them:
+ *     nobody DRF would serve before the gang is ever blocked by it, and the
+ *     gang's role only gains what richer roles would have got.
+ *   - one at a time: only one gang holds a reservation, so gangs never
+ *     each hold part of the cluster (no hoarding deadlock). Among starving
+ *     gangs the one whose role has the lowest weighted share goes first,
+ *     then the one waiting longest.
+ *   - expiry: the reservation ends when the gang framework clears its
+ *     demand (it launched or gave up), gives back any of the offered
+ *     resources (a decline), does not answer within cfg.gang_offer_timeout
+ *     of the offer, is deactivated, suppressed or removed, or when holding
+ *     has not filled the gang within cfg.gang_hold_timeout. If its demand is
+ *     still declared it then queues again as if it had started waiting at
+ *     that moment, so the next gang gets its turn.
+ * While a gang's reservation is holding, that framework gets no other
+ * offers (what it would get is being held for it anyway). Frameworks
+ * without a demand are untouched while no gang is starving, and the pass
+ * cost stays O(agents visited x log frameworks) plus O(held agents). */
 #ifndef MOSAIC_ALLOCATOR_H
 #define MOSAIC_ALLOCATOR_H
 
@@ -31,6 +73,10 @@ typedef struct allocator allocator;
 typedef struct allocator_config {
 	double min_cpus; /* an agent is offered when it has this many free cpus ... */
 	double min_mem;  /* ... or this much free memory (MiB); Mesos: 0.01, 32 */
+	/* Gang reservations (see above), in seconds: */
+	double gang_starvation;    /* a declared gang waits this long before a reservation (10) */
+	double gang_hold_timeout;  /* holding that has not filled the gang by then ends (300) */
+	double gang_offer_timeout; /* the gang must use the reserved offers within this (30) */
 } allocator_config;
 
 typedef struct allocator_offer {
@@ -94,6 +140,38 @@ int allocator_filter(allocator *a, const char *framework_id, const char *agent_i
 size_t allocator_allocate(allocator *a, double now, allocator_offers *out);
 void allocator_offers_clear(allocator_offers *out); /* count = 0, keeps memory */
 void allocator_offers_fini(allocator_offers *out);  /* frees memory */
+
+/* allocator_set_demand declares (or updates) a framework's gang: `tasks`
+ * tasks of per_task each, all needed at once, waiting since `since` (the
+ * allocator's clock, as `now`). Keep declaring the same `since` while the
+ * same gang waits - its age is its place in the queue. per_task must be
+ * non-empty and tasks >= 1 (MOSAIC_EINVAL); MOSAIC_ENOENT for an unknown
+ * framework. per_task is copied. */
+int allocator_set_demand(allocator *a, const char *framework_id, const mosaic_resources *per_task,
+    unsigned tasks, double since);
+/* allocator_clear_demand withdraws it (launched, or gave up), ending its
+ * reservation if it has one. MOSAIC_OK if there was none. */
+int allocator_clear_demand(allocator *a, const char *framework_id);
+
+typedef enum allocator_gang_phase {
+	ALLOCATOR_GANG_NONE = 0, /* no reservation */
+	ALLOCATOR_GANG_HOLDING,  /* freed resources are being held for the gang */
+	ALLOCATOR_GANG_OFFERED,  /* the held set was offered; waiting for it to be used */
+} allocator_gang_phase;
+
+/* The current reservation, for state and metrics. framework_id points into
+ * the allocator (valid until that framework is removed); NULL when none. */
+typedef struct allocator_gang_info {
+	allocator_gang_phase phase;
+	const char *framework_id;
+	unsigned tasks;      /* the gang's size */
+	unsigned held_tasks; /* how many of its tasks the held agents can hold now */
+	size_t held_agents;  /* agents held (holding) or offered (offered) */
+	double since;        /* when the gang started waiting */
+	double granted;      /* when the reservation began */
+} allocator_gang_info;
+
+void allocator_gang_reservation(const allocator *a, allocator_gang_info *out);
 
 /* Shares, for state and metrics: a framework's dominant share of the
  * cluster total, and a role's (sum of its frameworks' allocations; not

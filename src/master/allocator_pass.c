@@ -6,7 +6,9 @@
  * change, so choosing a framework for an agent reads the front of two
  * treaps, stepping past only the frameworks that filtered this agent (at
  * most ag->nfilters of them), and the offer re-keys one framework and one
- * role: O(log) each. Only agents in a->offerable are visited. */
+ * role: O(log) each. Only agents in a->offerable are visited. While a gang
+ * reservation is holding (allocator_gang.c), each visited agent goes to
+ * allocator_gang_visit_ first, which costs no more than a pick. */
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -17,8 +19,8 @@
 
 #define CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
-static bool
-filtered(const allocator *a, const alloc_framework *fw, const alloc_agent *ag, double now)
+bool
+allocator_filtered_(const allocator *a, const alloc_framework *fw, const alloc_agent *ag, double now)
 {
 	if (!ag->nfilters)
 		return false;
@@ -26,14 +28,16 @@ filtered(const allocator *a, const alloc_framework *fw, const alloc_agent *ag, d
 	return h && h->filtered && h->filter_until > now;
 }
 
+/* skip: a gang whose reservation is holding gets its offers from the
+ * reservation only (allocator_gang.c), or NULL. */
 static alloc_framework *
-pick(const allocator *a, const alloc_agent *ag, double now)
+pick(const allocator *a, const alloc_agent *ag, double now, const alloc_framework *skip)
 {
 	for (drf_node *rn = drf_sorter_first(&a->roles_order); rn; rn = drf_sorter_next(rn)) {
 		alloc_role *r = CONTAINER_OF(rn, alloc_role, node);
 		for (drf_node *fn = drf_sorter_first(&r->frameworks); fn; fn = drf_sorter_next(fn)) {
 			alloc_framework *fw = CONTAINER_OF(fn, alloc_framework, node);
-			if (!filtered(a, fw, ag, now))
+			if (fw != skip && !allocator_filtered_(a, fw, ag, now))
 				return fw;
 		}
 	}
@@ -51,8 +55,8 @@ offers_push(allocator_offers *out, const alloc_framework *fw, const alloc_agent 
 	out->items[out->count++] = (allocator_offer){fw->id, ag->id, *res};
 }
 
-static void
-offer(allocator *a, alloc_framework *fw, alloc_agent *ag, allocator_offers *out)
+void
+allocator_offer_(allocator *a, alloc_framework *fw, alloc_agent *ag, allocator_offers *out)
 {
 	alloc_holding *h = allocator_holding_get_(a, fw, ag);
 	mosaic_resources res = ag->free, held = h->res;
@@ -87,6 +91,7 @@ allocator_allocate(allocator *a, double now, allocator_offers *out)
 	if (!a->roles_order.count)
 		return 0;
 	size_t before = out->count;
+	allocator_gang_begin_(a, now, out);
 	/* Visit the offerable agents in a fresh random order each pass (as
 	 * Mesos shuffles them), by an inside-out Fisher-Yates walk from the
 	 * end: positions above i hold the agents already visited. An agent
@@ -99,10 +104,13 @@ allocator_allocate(allocator *a, double now, allocator_offers *out)
 		a->offerable[j]->offerable_pos = j;
 		a->offerable[i] = ag;
 		ag->offerable_pos = i;
-		alloc_framework *fw = pick(a, ag, now);
+		if (a->gang.phase == ALLOCATOR_GANG_HOLDING && allocator_gang_visit_(a, ag, now, out))
+			continue;
+		alloc_framework *fw = pick(a, ag, now, allocator_gang_skip_(a));
 		if (fw)
-			offer(a, fw, ag, out);
+			allocator_offer_(a, fw, ag, out);
 	}
+	allocator_gang_end_(a, now, out);
 	return out->count - before;
 }
 
