@@ -1,0 +1,476 @@
+/* executor_tasks.c - the executor's tasks: start each one directly with
+ * the containerizer (one spawn per task, no intermediate process), kill
+ * it (SIGTERM to its process group, SIGKILL after the grace), reap it and
+ * turn its end into a final state. */
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent_path.h"
+#include "codec.h"
+#include "errors.h"
+#include "executor_impl.h"
+#include "log.h"
+#include "mem.h"
+
+extern char **environ;
+
+exec_task *
+executor_task_find(executor *e, const char *id)
+{
+	for (exec_task *t = e->tasks; t; t = t->next)
+		if (strcmp(t->id, id) == 0)
+			return t;
+	return NULL;
+}
+
+static exec_task *
+task_by_pid(executor *e, pid_t pid)
+{
+	for (exec_task *t = e->tasks; t; t = t->next)
+		if (t->live && t->pid == pid)
+			return t;
+	return NULL;
+}
+
+exec_task *
+executor_task_add(executor *e, const char *id)
+{
+	exec_task *t = xcalloc(1, sizeof(*t));
+	t->owner = e;
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	t->state = MOSAIC__TASK_STATE__TASK_STAGING;
+	t->grace = EXECUTOR_KILL_GRACE;
+	t->next = e->tasks;
+	if (e->tasks)
+		e->tasks->prev = t;
+	e->tasks = t;
+	e->ntasks++;
+	return t;
+}
+
+void
+executor_task_free(executor *e, exec_task *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		e->tasks = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	e->ntasks--;
+	if (t->live)
+		e->nlive--;
+	loop_timer_cancel(e->loop, t->kill_timer);
+	free(t->sandbox);
+	free(t->cpus);
+	free(t->numa);
+	free(t);
+}
+
+static void fail(executor *e, exec_task *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+fail(executor *e, exec_task *t, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	Mosaic__TaskStatus st = MOSAIC__TASK_STATUS__INIT;
+	st.state = MOSAIC__TASK_STATE__TASK_FAILED;
+	st.message = msg;
+	st.reason = "REASON_COMMAND_EXECUTOR_FAILED";
+	LOGW("task %s: %s", t->id, msg);
+	executor_report(e, t, &st);
+}
+
+/* The task's environment: the executor's own (PATH, locale, what the
+ * operator gave the agent), the MOSAIC_* facts of the task, the user's
+ * identity when it runs as someone else, then CommandInfo.environment. */
+typedef struct envlist {
+	char **v;
+	size_t n, cap;
+} envlist;
+
+static void
+env_set(envlist *l, const char *name, const char *value)
+{
+	size_t nlen = strlen(name);
+	char *entry = xasprintf("%s=%s", name, value);
+	for (size_t i = 0; i < l->n; i++) {
+		if (strncmp(l->v[i], name, nlen) == 0 && l->v[i][nlen] == '=') {
+			free(l->v[i]);
+			l->v[i] = entry;
+			return;
+		}
+	}
+	if (l->n + 2 > l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->v = xrealloc(l->v, l->cap * sizeof(char *));
+	}
+	l->v[l->n++] = entry;
+	l->v[l->n] = NULL;
+}
+
+static void
+env_free(envlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+static void
+env_build(executor *e, const Mosaic__TaskLaunch *tl, envlist *l)
+{
+	l->cap = 64;
+	l->v = xcalloc(l->cap, sizeof(char *));
+	for (char **p = environ; *p; p++) {
+		const char *eq = strchr(*p, '=');
+		if (!eq || eq == *p)
+			continue;
+		char name[256];
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - *p), *p);
+		env_set(l, name, eq + 1);
+	}
+	const Mosaic__TaskInfo *ti = tl->task;
+	env_set(l, "MOSAIC_TASK_ID", ti->task_id);
+	if (ti->name)
+		env_set(l, "MOSAIC_TASK_NAME", ti->name);
+	env_set(l, "MOSAIC_FRAMEWORK_ID", e->cfg.framework_id);
+	env_set(l, "MOSAIC_EXECUTOR_ID", e->cfg.executor_id);
+	env_set(l, "MOSAIC_SANDBOX", tl->sandbox);
+	env_set(l, "MOSAIC_AGENT_HOSTNAME", e->cfg.hostname);
+	if (tl->cpus_bound)
+		env_set(l, "MOSAIC_CPUS_BOUND", tl->cpus_bound);
+	if (ti->resources && ti->resources->has_cpus) {
+		char cpus[32];
+		snprintf(cpus, sizeof(cpus), "%g", ti->resources->cpus);
+		env_set(l, "MOSAIC_CPUS", cpus);
+	}
+	if (tl->has_uid) {
+		struct passwd *pw = getpwuid((uid_t)tl->uid);
+		if (pw) {
+			env_set(l, "HOME", pw->pw_dir);
+			env_set(l, "USER", pw->pw_name);
+			env_set(l, "LOGNAME", pw->pw_name);
+		}
+	}
+	const Mosaic__CommandInfo *c = ti->command;
+	for (size_t i = 0; i < c->n_environment; i++) {
+		const Mosaic__EnvVar *v = c->environment[i];
+		if (*v->name && !strchr(v->name, '='))
+			env_set(l, v->name, v->value);
+	}
+}
+
+/* The agent made the sandbox under <work_dir>/frameworks/<fw>/tasks/<task>/runs/;
+ * anything else is refused rather than trusted. */
+static bool
+sandbox_ok(executor *e, const char *task, const char *sandbox)
+{
+	char prefix[PATH_MAX];
+	if (agent_path(prefix, sizeof(prefix), "%s/frameworks/%s/tasks/%s/runs/", e->cfg.work_dir,
+	               e->cfg.framework_id, task))
+		return false;
+	size_t n = strlen(prefix);
+	return sandbox && strncmp(sandbox, prefix, n) == 0 && sandbox[n] && !strchr(sandbox + n, '/') &&
+	       strcmp(sandbox + n, "..") != 0 && strcmp(sandbox + n, ".") != 0;
+}
+
+static void
+launch(executor *e, const Mosaic__TaskLaunch *tl)
+{
+	const Mosaic__TaskInfo *ti = tl->task;
+	if (!id_valid(ti->task_id)) {
+		LOGW("ignoring a launch with an invalid task id");
+		return;
+	}
+	exec_task *t = executor_task_find(e, ti->task_id);
+	if (t && !codec_task_state_terminal(t->state)) {
+		LOGW("task %s is already running here: ignoring the second launch", ti->task_id);
+		return;
+	}
+	if (t)
+		executor_task_free(e, t);
+	t = executor_task_add(e, ti->task_id);
+	if (ti->has_kill_grace_seconds && ti->kill_grace_seconds >= 0 && ti->kill_grace_seconds < 3600)
+		t->grace = ti->kill_grace_seconds;
+	if (e->shutting_down) {
+		fail(e, t, "executor is shutting down");
+		return;
+	}
+	if (!sandbox_ok(e, ti->task_id, tl->sandbox)) {
+		fail(e, t, "sandbox %s is not under %s", tl->sandbox ? tl->sandbox : "(none)",
+		     e->cfg.work_dir);
+		return;
+	}
+	if (tl->isolation && strcmp(tl->isolation, containerizer_isolation(e->cont)) != 0)
+		LOGW("task %s asks for %s isolation; this executor has %s", ti->task_id, tl->isolation,
+		     containerizer_isolation(e->cont));
+	t->sandbox = xstrdup(tl->sandbox);
+	t->cpus = tl->cpus_bound ? xstrdup(tl->cpus_bound) : NULL;
+	t->numa = tl->numa_bound ? xstrdup(tl->numa_bound) : NULL;
+	const Mosaic__CommandInfo *c = ti->command;
+	bool shell = !c->has_shell || c->shell;
+	if (!c->value && (shell || c->n_arguments == 0)) {
+		fail(e, t, "task has no command");
+		return;
+	}
+	char **argv = NULL;
+	if (!shell && c->n_arguments) {
+		argv = xcalloc(c->n_arguments + 1, sizeof(char *));
+		for (size_t i = 0; i < c->n_arguments; i++)
+			argv[i] = c->arguments[i];
+	}
+	envlist env = {0};
+	env_build(e, tl, &env);
+	const char *run = strrchr(tl->sandbox, '/') + 1;
+	char cid[3 * MOSAIC_ID_MAX + 32];
+	snprintf(cid, sizeof(cid), "%s.%s.%s", e->cfg.framework_id, ti->task_id, run);
+	container_spec spec = {
+	    .id = cid,
+	    .sandbox = tl->sandbox,
+	    .cwd = c->cwd,
+	    .shell = shell,
+	    .command = c->value ? c->value : c->arguments[0],
+	    .argv = argv,
+	    .env = env.v,
+	    .stdout_path = c->stdout_path,
+	    .stderr_path = c->stderr_path,
+	    .cpus =
+	        ti->resources && ti->resources->has_cpus && ti->resources->cpus > 0 ? ti->resources->cpus : 0,
+	    .mem_bytes = tl->has_mem_limit_bytes ? tl->mem_limit_bytes : 0,
+	    .cpu_list = tl->cpus_bound,
+	    .mem_nodes = tl->numa_bound,
+	    .uid = tl->has_uid ? (int)tl->uid : -1,
+	    .gid = tl->has_gid ? (int)tl->gid : -1,
+	};
+	char err[512] = "";
+	pid_t pid;
+	int rv = containerizer_launch(e->cont, &spec, &pid, err, sizeof(err));
+	env_free(&env);
+	free(argv);
+	if (rv != 0) {
+		fail(e, t, "%s", err[0] ? err : mosaic_strerror(rv));
+		return;
+	}
+	t->pid = pid;
+	t->live = true;
+	e->nlive++;
+	Mosaic__TaskStatus st = MOSAIC__TASK_STATUS__INIT;
+	st.state = MOSAIC__TASK_STATE__TASK_RUNNING;
+	LOGD("task %s running as pid %d", t->id, (int)pid);
+	executor_report(e, t, &st);
+}
+
+/* Tasks started per loop round. */
+#define LAUNCH_BUDGET 32
+
+static void
+batch_free(exec_batch *b)
+{
+	mosaic__executor_launch__free_unpacked(b->msg, NULL);
+	free(b->dropped);
+	free(b);
+}
+
+static void
+launch_cb(mosaic_loop *loop, void *arg)
+{
+	executor *e = arg;
+	e->launch_timer = 0;
+	for (int n = 0; n < LAUNCH_BUDGET && e->batches;) {
+		exec_batch *b = e->batches;
+		if (b->next == b->msg->n_tasks) {
+			e->batches = b->link;
+			if (!e->batches)
+				e->batches_tail = NULL;
+			batch_free(b);
+			continue;
+		}
+		size_t i = b->next++;
+		if (!b->dropped[i]) {
+			launch(e, b->msg->tasks[i]);
+			n++;
+		}
+	}
+	if (e->batches)
+		e->launch_timer = loop_timer_start(loop, 0, launch_cb, e);
+}
+
+void
+executor_queue_launch(executor *e, const Mosaic__ExecutorLaunch *m)
+{
+	if (!m->n_tasks)
+		return;
+	size_t len = mosaic__executor_launch__get_packed_size(m);
+	uint8_t *buf = xmalloc(len);
+	mosaic__executor_launch__pack(m, buf);
+	exec_batch *b = xcalloc(1, sizeof(*b));
+	b->msg = mosaic__executor_launch__unpack(NULL, len, buf);
+	free(buf);
+	if (!b->msg) {
+		free(b);
+		return;
+	}
+	b->dropped = xcalloc(b->msg->n_tasks, sizeof(bool));
+	if (e->batches_tail)
+		e->batches_tail->link = b;
+	else
+		e->batches = b;
+	e->batches_tail = b;
+	if (!e->launch_timer)
+		e->launch_timer = loop_timer_start(e->loop, 0, launch_cb, e);
+}
+
+bool
+executor_unqueue(executor *e, const char *task)
+{
+	for (exec_batch *b = e->batches; b; b = b->link)
+		for (size_t i = b->next; i < b->msg->n_tasks; i++)
+			if (!b->dropped[i] && strcmp(b->msg->tasks[i]->task->task_id, task) == 0) {
+				b->dropped[i] = true;
+				return true;
+			}
+	return false;
+}
+
+void
+executor_queued_each(executor *e, void (*fn)(void *arg, const char *task), void *arg)
+{
+	for (exec_batch *b = e->batches; b; b = b->link)
+		for (size_t i = b->next; i < b->msg->n_tasks; i++)
+			if (!b->dropped[i] && id_valid(b->msg->tasks[i]->task->task_id))
+				fn(arg, b->msg->tasks[i]->task->task_id);
+}
+
+/* Shutting down: what never started is reported killed (report), or
+ * just forgotten (the executor is being freed). */
+void
+executor_drop_queue(executor *e, bool report)
+{
+	while (e->batches) {
+		exec_batch *b = e->batches;
+		e->batches = b->link;
+		for (size_t i = b->next; i < b->msg->n_tasks; i++) {
+			const char *id = b->msg->tasks[i]->task->task_id;
+			if (!report || b->dropped[i] || !id_valid(id) || executor_task_find(e, id))
+				continue;
+			exec_task *t = executor_task_add(e, id);
+			Mosaic__TaskStatus st = MOSAIC__TASK_STATUS__INIT;
+			st.state = MOSAIC__TASK_STATE__TASK_KILLED;
+			st.message = "killed before it started";
+			executor_report(e, t, &st);
+		}
+		batch_free(b);
+	}
+	e->batches_tail = NULL;
+	loop_timer_cancel(e->loop, e->launch_timer);
+	e->launch_timer = 0;
+}
+
+static void
+kill_timer_cb(mosaic_loop *loop, void *arg)
+{
+	exec_task *t = arg;
+	t->kill_timer = 0;
+	if (!t->live)
+		return;
+	LOGI("task %s did not stop after SIGTERM: SIGKILL", t->id);
+	containerizer_signal(t->owner->cont, t->pid, SIGKILL);
+}
+
+void
+executor_kill(executor *e, exec_task *t, double grace)
+{
+	if (!t->live) {
+		/* Killed before (or instead of) starting. */
+		if (!codec_task_state_terminal(t->state)) {
+			Mosaic__TaskStatus st = MOSAIC__TASK_STATUS__INIT;
+			st.state = MOSAIC__TASK_STATE__TASK_KILLED;
+			st.message = "killed before it started";
+			executor_report(e, t, &st);
+		}
+		return;
+	}
+	if (t->kill_requested) {
+		/* A second kill with no grace (a forced one) does not wait. */
+		if (grace == 0) {
+			loop_timer_cancel(e->loop, t->kill_timer);
+			t->kill_timer = 0;
+			containerizer_signal(e->cont, t->pid, SIGKILL);
+		}
+		return;
+	}
+	t->kill_requested = true;
+	if (grace < 0)
+		grace = t->grace;
+	LOGI("killing task %s (pid %d, grace %.1f s)", t->id, (int)t->pid, grace);
+	if (grace <= 0) {
+		containerizer_signal(e->cont, t->pid, SIGKILL);
+		return;
+	}
+	containerizer_signal(e->cont, t->pid, SIGTERM);
+	t->kill_timer = loop_timer_start(e->loop, grace, kill_timer_cb, t);
+}
+
+void
+executor_kill_all_now(executor *e)
+{
+	for (exec_task *t = e->tasks; t; t = t->next) {
+		if (!t->live)
+			continue;
+		t->kill_requested = true;
+		containerizer_signal(e->cont, t->pid, SIGKILL);
+	}
+}
+
+static void
+finish(executor *e, exec_task *t, const container_exit *x)
+{
+	Mosaic__TaskStatus st = MOSAIC__TASK_STATUS__INIT;
+	char msg[256];
+	if (x->exited) {
+		st.has_exit_code = 1;
+		st.exit_code = x->exit_code;
+		snprintf(msg, sizeof(msg), "Command exited with status %d", x->exit_code);
+		st.state =
+		    x->exit_code == 0 ? MOSAIC__TASK_STATE__TASK_FINISHED : MOSAIC__TASK_STATE__TASK_FAILED;
+	} else {
+		st.has_term_signal = 1;
+		st.term_signal = x->term_signal;
+		snprintf(msg, sizeof(msg), "Command terminated by signal %d (%s)", x->term_signal,
+		         strsignal(x->term_signal));
+		st.state = MOSAIC__TASK_STATE__TASK_FAILED;
+	}
+	/* A kill we were asked for ends as KILLED, however the task took it. */
+	if (t->kill_requested)
+		st.state = MOSAIC__TASK_STATE__TASK_KILLED;
+	st.message = msg;
+	LOGI("task %s (pid %d): %s -> %s", t->id, (int)t->pid, msg, codec_task_state_name(st.state));
+	executor_report(e, t, &st);
+}
+
+void
+executor_reap(executor *e)
+{
+	container_exit x;
+	while (containerizer_reap(e->cont, &x) == 0) {
+		exec_task *t = task_by_pid(e, x.pid);
+		if (!t)
+			continue;
+		t->live = false;
+		e->nlive--;
+		loop_timer_cancel(e->loop, t->kill_timer);
+		t->kill_timer = 0;
+		finish(e, t, &x);
+	}
+	executor_check_done(e);
+}
