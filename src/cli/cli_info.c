@@ -113,28 +113,6 @@ print_json(json_writer *w)
 	free(s);
 }
 
-static void
-json_res(json_writer *w, const char *key, const mosaic_resources *r)
-{
-	json_key(w, key);
-	json_object_begin(w);
-	json_kv_number(w, "cpus", r->cpus);
-	json_kv_number(w, "mem", r->mem);
-	json_kv_number(w, "disk", r->disk);
-	json_kv_number(w, "gpus", r->gpus);
-	/* Port ranges as [[begin, end], ...]. */
-	json_key(w, "ports");
-	json_array_begin(w);
-	for (uint32_t i = 0; i < r->nports; i++) {
-		json_array_begin(w);
-		json_int(w, r->ports[i].begin);
-		json_int(w, r->ports[i].end);
-		json_array_end(w);
-	}
-	json_array_end(w);
-	json_object_end(w);
-}
-
 /* ---- agents ---- */
 
 static const info_cmd agents_cmd = {"agents", "List the agents: resources used of total, tasks, state.",
@@ -159,9 +137,9 @@ cli_info_agents(int argc, char **argv)
 			json_kv_string(&w, "hostname", a->hostname);
 			json_kv_string(&w, "address", a->address);
 			json_kv_string(&w, "http_address", a->http);
-			json_res(&w, "total", &a->total);
-			json_res(&w, "used", &a->used);
-			json_res(&w, "offered", &a->offered);
+			codec_res_json(&w, "total", &a->total);
+			codec_res_json(&w, "used", &a->used);
+			codec_res_json(&w, "offered", &a->offered);
 			json_kv_int(&w, "tasks", a->tasks);
 			json_kv_bool(&w, "active", a->active);
 			json_kv_number(&w, "registered_time", a->registered_time);
@@ -218,8 +196,8 @@ cli_info_frameworks(int argc, char **argv)
 			json_kv_string(&w, "address", f->address);
 			json_kv_bool(&w, "active", f->active);
 			json_kv_bool(&w, "suppressed", f->suppressed);
-			json_res(&w, "used", &f->used);
-			json_res(&w, "offered", &f->offered);
+			codec_res_json(&w, "used", &f->used);
+			codec_res_json(&w, "offered", &f->offered);
 			json_kv_number(&w, "dominant_share", f->share);
 			json_kv_int(&w, "running_tasks", f->tasks);
 			json_kv_number(&w, "failover_timeout", f->failover_timeout);
@@ -288,7 +266,7 @@ cli_info_tasks(int argc, char **argv)
 			json_kv_string(&w, "state", state);
 			json_kv_string(&w, "agent_id", k->agent_id);
 			json_kv_string(&w, "hostname", k->hostname);
-			json_res(&w, "resources", &k->resources);
+			codec_res_json(&w, "resources", &k->resources);
 			json_kv_number(&w, "updated", k->updated);
 			json_object_end(&w);
 		} else {
@@ -342,7 +320,7 @@ roles_json(json_writer *w, const cli_state *st)
 		json_kv_number(w, "weight", r->weight);
 		json_kv_number(w, "dominant_share", r->share);
 		json_kv_int(w, "frameworks", r->frameworks);
-		json_res(w, "allocated", &r->allocated);
+		codec_res_json(w, "allocated", &r->allocated);
 		json_object_end(w);
 	}
 	json_array_end(w);
@@ -453,8 +431,8 @@ cli_info_status(int argc, char **argv)
 		json_kv_int(&w, "active", (int64_t)active);
 		json_kv_int(&w, "unreachable", (int64_t)(st->nagents - active));
 		json_object_end(&w);
-		json_res(&w, "total", &st->total);
-		json_res(&w, "used", &used);
+		codec_res_json(&w, "total", &st->total);
+		codec_res_json(&w, "used", &used);
 		json_kv_int(&w, "frameworks", (int64_t)st->nframeworks);
 		json_key(&w, "tasks");
 		json_object_begin(&w);

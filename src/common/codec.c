@@ -108,3 +108,24 @@ codec_task_state_terminal(int s)
 	    s == MOSAIC__TASK_STATE__TASK_LOST || s == MOSAIC__TASK_STATE__TASK_DROPPED ||
 	    s == MOSAIC__TASK_STATE__TASK_GONE;
 }
+
+void
+codec_res_json(json_writer *w, const char *key, const mosaic_resources *r)
+{
+	json_key(w, key);
+	json_object_begin(w);
+	json_kv_number(w, "cpus", r->cpus);
+	json_kv_number(w, "mem", r->mem);
+	json_kv_number(w, "disk", r->disk);
+	json_kv_number(w, "gpus", r->gpus);
+	json_key(w, "ports");
+	json_array_begin(w);
+	for (uint32_t i = 0; i < r->nports; i++) {
+		json_array_begin(w);
+		json_int(w, r->ports[i].begin);
+		json_int(w, r->ports[i].end);
+		json_array_end(w);
+	}
+	json_array_end(w);
+	json_object_end(w);
+}

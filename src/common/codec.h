@@ -4,6 +4,7 @@
 #define MOSAIC_CODEC_H
 
 #include "mosaic.pb-c.h"
+#include "json.h"
 #include "resources.h"
 
 /* A Mosaic__Resources with storage for its ranges, so it can live on the
@@ -22,6 +23,10 @@ int codec_res_from_pb(mosaic_resources *r, const Mosaic__Resources *pb);
 /* A heap copy of a resources message (caller frees with codec_res_free). */
 Mosaic__Resources *codec_res_new_pb(const mosaic_resources *r);
 void codec_res_free(Mosaic__Resources *pb);
+
+/* codec_res_json writes key: {"cpus":..,"mem":..,"disk":..,"gpus":..,
+ * "ports":[[begin,end],...]} - the one JSON shape of resources. */
+void codec_res_json(json_writer *w, const char *key, const mosaic_resources *r);
 
 /* Task state names as Mesos spells them ("TASK_RUNNING"). */
 const char *codec_task_state_name(int state);

@@ -159,6 +159,11 @@ struct master {
 	uint64_t alloc_timer, alloc_soon_timer, ping_timer, heartbeat_timer, offer_timer, reconcile_timer;
 	bool started;
 	reconcile_job *rjobs_head, *rjobs_tail;
+	/* Reconciliation questions about tasks on agents the registry knows
+	 * but that have not re-registered since this master started: as in
+	 * Mesos, no answer until the agent returns or its grace ends. */
+	reconcile_job *rjobs_deferred;
+	uint64_t deferred_timer;
 	/* Tasks of removed frameworks, newest last, at most cfg.completed_tasks:
 	 * operators still see how a torn-down framework's tasks ended. */
 	master_task *archive_head, *archive_tail;

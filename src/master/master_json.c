@@ -16,27 +16,6 @@ typedef struct json_state {
 } json_state;
 
 static void
-json_res(json_writer *w, const char *key, const mosaic_resources *r)
-{
-	json_key(w, key);
-	json_object_begin(w);
-	json_kv_number(w, "cpus", r->cpus);
-	json_kv_number(w, "mem", r->mem);
-	json_kv_number(w, "disk", r->disk);
-	json_kv_number(w, "gpus", r->gpus);
-	json_key(w, "ports");
-	json_array_begin(w);
-	for (uint32_t i = 0; i < r->nports; i++) {
-		json_array_begin(w);
-		json_int(w, r->ports[i].begin);
-		json_int(w, r->ports[i].end);
-		json_array_end(w);
-	}
-	json_array_end(w);
-	json_object_end(w);
-}
-
-static void
 json_topology(json_writer *w, const Mosaic__TopologySummary *t)
 {
 	json_key(w, "topology");
@@ -99,9 +78,9 @@ js_agent(void *arg, const state_agent *sa)
 	json_kv_number(w, "registered_time", a->registered_time);
 	json_kv_int(w, "task_count", (int64_t)a->ntasks);
 	json_kv_int(w, "offers", (int64_t)a->noffers);
-	json_res(w, "total", &a->total);
-	json_res(w, "used", &sa->used);
-	json_res(w, "offered", &sa->offered);
+	codec_res_json(w, "total", &a->total);
+	codec_res_json(w, "used", &sa->used);
+	codec_res_json(w, "offered", &sa->offered);
 	json_key(w, "attributes");
 	json_object_begin(w);
 	for (size_t i = 0; i < a->info->n_attributes; i++)
@@ -130,14 +109,14 @@ js_framework(void *arg, const state_framework *sf)
 	json_kv_int(w, "running_tasks", (int64_t)fw->nactive);
 	json_kv_int(w, "completed_tasks", (int64_t)fw->ndone);
 	json_kv_int(w, "offers", (int64_t)fw->noffers);
-	json_res(w, "used", &sf->used);
-	json_res(w, "offered", &sf->offered);
+	codec_res_json(w, "used", &sf->used);
+	codec_res_json(w, "offered", &sf->offered);
 	json_kv_number(w, "dominant_share", sf->share);
 	json_key(w, "gang_demand");
 	if (fw->gang_wanted) {
 		json_object_begin(w);
 		json_kv_int(w, "tasks", fw->gang_tasks);
-		json_res(w, "per_task", &fw->gang_per_task);
+		codec_res_json(w, "per_task", &fw->gang_per_task);
 		json_kv_number(w, "since", fw->gang_since);
 		json_object_end(w);
 	} else {
@@ -155,7 +134,7 @@ js_role(void *arg, const state_role *sr)
 	json_kv_number(w, "weight", sr->weight);
 	json_kv_number(w, "dominant_share", sr->share);
 	json_kv_number(w, "weighted_share", sr->weight > 0 ? sr->share / sr->weight : 0);
-	json_res(w, "allocated", &sr->allocated);
+	codec_res_json(w, "allocated", &sr->allocated);
 	json_kv_int(w, "frameworks", sr->frameworks);
 	json_object_end(w);
 }
@@ -170,7 +149,7 @@ js_task(void *arg, const master_task *t, const char *hostname)
 	json_kv_string(w, "agent_id", t->agent_id);
 	json_kv_string(w, "name", t->name);
 	json_kv_string(w, "state", codec_task_state_name(t->state));
-	json_res(w, "resources", &t->res);
+	codec_res_json(w, "resources", &t->res);
 	json_kv_string(w, "hostname", hostname);
 	json_kv_number(w, "updated", t->updated);
 	json_kv_string(w, "message", t->message);
@@ -207,7 +186,7 @@ master_state_json(master *m)
 	json_kv_number(w, "start_time", m->start_time);
 	mosaic_resources total;
 	allocator_total(m->alloc, &total);
-	json_res(w, "total", &total);
+	codec_res_json(w, "total", &total);
 	allocator_gang_info gi;
 	allocator_gang_reservation(m->alloc, &gi);
 	json_key(w, "gang_reservation");

@@ -443,6 +443,48 @@ master_on_acknowledge(void *ctx, const char *from, const ProtobufCMessage *msg)
 
 /* ---- reconciliation ---- */
 
+/* Seconds after a master start during which agents of the registry may
+ * still re-register with their tasks. */
+#define AGENT_REREGISTER_GRACE 30.0
+
+static void reconcile_tick(mosaic_loop *loop, void *arg);
+
+static void
+deferred_tick(mosaic_loop *loop, void *arg)
+{
+	master *m = arg;
+	m->deferred_timer = 0;
+	/* Ask again: the agent may be back, or its grace over. */
+	while (m->rjobs_deferred) {
+		reconcile_job *job = m->rjobs_deferred;
+		m->rjobs_deferred = job->link;
+		job->link = NULL;
+		if (m->rjobs_tail)
+			m->rjobs_tail->link = job;
+		else
+			m->rjobs_head = job;
+		m->rjobs_tail = job;
+	}
+	if (!m->reconcile_timer)
+		m->reconcile_timer = loop_timer_start(loop, 0, reconcile_tick, m);
+}
+
+static void
+reconcile_defer(master *m, master_framework *fw, const char *task_id, const char *agent_id)
+{
+	reconcile_job *job = xcalloc(1, sizeof(*job));
+	snprintf(job->framework_id, sizeof(job->framework_id), "%s", fw->id);
+	job->task_ids = xcalloc(1, sizeof(*job->task_ids));
+	job->agent_ids = xcalloc(1, sizeof(*job->agent_ids));
+	snprintf(job->task_ids[0], MOSAIC_ID_MAX, "%s", task_id);
+	snprintf(job->agent_ids[0], MOSAIC_ID_MAX, "%s", agent_id);
+	job->n = 1;
+	job->link = m->rjobs_deferred;
+	m->rjobs_deferred = job;
+	if (!m->deferred_timer)
+		m->deferred_timer = loop_timer_start(m->loop, 1.0, deferred_tick, m);
+}
+
 static void
 reconcile_answer(master *m, master_framework *fw, const char *task_id, const char *agent_id)
 {
@@ -450,6 +492,11 @@ reconcile_answer(master *m, master_framework *fw, const char *task_id, const cha
 	if (t) {
 		master_task_send_update(m, fw, t->id, t->agent_id, t->state, t->message,
 		                        "REASON_RECONCILIATION");
+		return;
+	}
+	if (m->started && agent_id && *agent_id && !master_agent_find(m, agent_id) &&
+	    registry_agent_known(m->reg, agent_id) && mosaic_wall_now() - m->start_time < AGENT_REREGISTER_GRACE) {
+		reconcile_defer(m, fw, task_id, agent_id);
 		return;
 	}
 	/* Frameworks here are not partition-aware: Mesos answers them LOST. */
@@ -566,6 +613,13 @@ master_on_reconcile(void *ctx, const char *from, const ProtobufCMessage *msg)
 void
 master_reconcile_jobs_free(master *m)
 {
+	while (m->rjobs_deferred) {
+		reconcile_job *job = m->rjobs_deferred;
+		m->rjobs_deferred = job->link;
+		reconcile_job_free(job);
+	}
+	loop_timer_cancel(m->loop, m->deferred_timer);
+	m->deferred_timer = 0;
 	while (m->rjobs_head) {
 		reconcile_job *job = m->rjobs_head;
 		m->rjobs_head = job->link;
