@@ -7,7 +7,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libnng-dev libprotobuf-c-dev protobuf-c-compiler
-      libhwloc-dev libsqlite3-dev iproute2 procps curl jq clang)
+      libhwloc-dev libsqlite3-dev iproute2 procps curl jq bc clang)
 if [ "${1:-}" = "--mpi" ]; then
 	pkgs+=(openmpi-bin libopenmpi-dev)
 fi
