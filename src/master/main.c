@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "errors.h"
 #include "log.h"
@@ -37,7 +39,8 @@ static const char usage[] =
     "  --max-missed-pings N       an agent is unreachable after N unanswered pings (default 5)\n"
     "  --log-level LEVEL          error, warn, info or debug (default info)\n"
     "  --log-file PATH            append the log here instead of stderr\n"
-    "  --webui-dir DIR            static files served at / (the web UI)\n"
+    "  --webui-dir DIR            static files served at / (the web UI;\n"
+    "                             default: <bin>/../share/mosaic/web if present)\n"
     "  -h, --help                 this text\n"
     "\n"
     "Durations: 1.5 (seconds), 250ms, 30s, 2m, 1h.\n"
@@ -133,6 +136,23 @@ on_signal(mosaic_loop *loop, int signo, void *arg)
 	loop_stop(loop);
 }
 
+static bool
+default_webui(char *out, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	struct stat st;
+	snprintf(out, len, "%s/../share/mosaic/web", exe);
+	return stat(out, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -196,6 +216,10 @@ main(int argc, char **argv)
 	if (optind < argc)
 		bad_flag("unexpected argument '%s'", argv[optind]);
 	cfg.weights = &w;
+	/* By default the UI installed beside the program: <bin>/../share/mosaic/web. */
+	char webui[PATH_MAX];
+	if (!cfg.webui_dir && default_webui(webui, sizeof(webui)))
+		cfg.webui_dir = webui;
 	if (log_init("master", level, log_file) != 0) {
 		fprintf(stderr, "mosaic-master: --log-file: cannot open %s: %s\n", log_file, strerror(errno));
 		return 2;
