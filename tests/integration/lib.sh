@@ -114,3 +114,22 @@ check_deadline() {
 }
 
 pass() { log "PASS"; }
+
+# restart_daemon NAME: kill -9 the daemon of DIR/NAME.pid and start it again
+# with the same command line, in its own session, appending to its log.
+restart_daemon() {
+	local name=$1 pidf="$CLUSTER/$1.pid" pid
+	pid=$(cat "$pidf")
+	local -a cmd
+	mapfile -d '' cmd <"/proc/$pid/cmdline"
+	kill -9 "$pid"
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	setsid "${cmd[@]}" </dev/null >>"$CLUSTER/$name.log" 2>&1 &
+	echo $! >"$pidf"
+	log "restarted $name (was pid $pid, now $(cat "$pidf"))"
+}
+
+# kill_daemon NAME: kill -9 the daemon of DIR/NAME.pid (no restart).
+kill_daemon() {
+	kill -9 "$(cat "$CLUSTER/$1.pid")"
+}
