@@ -554,6 +554,11 @@ agent_new(agent **out, mosaic_loop *loop, const agent_config *cfg, char *err, si
 		snprintf(err, errlen, "checkpoint: %s", why);
 		goto fail;
 	}
+	/* The checkpoint must survive the agent being killed (it is what a
+	 * restarted agent recovers from); if the machine goes down, its tasks
+	 * go with it and the master reports them LOST, so an fsync per commit
+	 * would buy nothing but a slower task path. */
+	store_survive_process_crash_only(a->store);
 	agent_status_new(&a->updates, &status_ops, a);
 
 	/* Signals before any nng thread exists (loop.h). */

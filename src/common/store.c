@@ -54,6 +54,12 @@ store_open(store **out, const char *path, char *err, size_t errlen)
 	return MOSAIC_OK;
 }
 
+int
+store_survive_process_crash_only(store *s)
+{
+	return exec(s, "PRAGMA synchronous=NORMAL");
+}
+
 void
 store_close(store *s)
 {

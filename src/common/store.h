@@ -19,6 +19,13 @@ typedef struct store store;
 int store_open(store **out, const char *path, char *err, size_t errlen);
 void store_close(store *s);
 
+/* store_survive_process_crash_only trades durability for speed: commits
+ * survive the process being killed (SQLite's WAL with synchronous=NORMAL)
+ * but the last ones may be lost if the machine itself goes down. For state
+ * that dies with the machine anyway (an agent's checkpoint: its tasks die
+ * too), not for what users were promised (jobs, the registry). */
+int store_survive_process_crash_only(store *s);
+
 /* Tables are created on first use; names are [a-z_]+. */
 int store_put(store *s, const char *table, const char *key, const void *val, size_t len);
 /* store_get: *val is a heap copy the caller frees; MOSAIC_ENOENT if absent. */

@@ -43,18 +43,23 @@ util_parse_duration(const char *s, double *out)
 int
 util_mkdir_p(const char *path)
 {
+	/* The common case is a new leaf under an existing parent: try it
+	 * first, and walk up only when a parent is missing. (Creating every
+	 * level each time costs a system call per level per task.) */
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return MOSAIC_OK;
+	if (errno != ENOENT)
+		return MOSAIC_EIO;
 	char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			free(p);
-			return MOSAIC_EIO;
-		}
-		*s = '/';
+	char *slash = strrchr(p, '/');
+	while (slash && slash > p && slash[-1] == '/')
+		slash--;
+	int rv = MOSAIC_EIO;
+	if (slash && slash != p) {
+		*slash = '\0';
+		if (util_mkdir_p(p) == MOSAIC_OK)
+			rv = (mkdir(path, 0755) == 0 || errno == EEXIST) ? MOSAIC_OK : MOSAIC_EIO;
 	}
-	int rv = (mkdir(p, 0755) == 0 || errno == EEXIST) ? MOSAIC_OK : MOSAIC_EIO;
 	free(p);
 	return rv;
 }

@@ -106,6 +106,15 @@ test_store(void)
 	store_scan(s, "agents", count_rows, &rows);
 	CHECK(rows == 1);
 	store_close(s);
+	/* mkdir -p: deep, existing, and under a file (fails). */
+	char deep[512], file[512];
+	snprintf(deep, sizeof(deep), "%s/a/b/c/d", dir);
+	CHECK_OK(util_mkdir_p(deep));
+	CHECK_OK(util_mkdir_p(deep));
+	snprintf(file, sizeof(file), "%s/a/f", dir);
+	CHECK_OK(util_write_file_atomic(file, "x", 1));
+	snprintf(deep, sizeof(deep), "%s/a/f/g", dir);
+	CHECK(util_mkdir_p(deep) == MOSAIC_EIO);
 	util_remove_tree(dir);
 }
 
