@@ -152,6 +152,13 @@ rankmap_node_slots(const rankmap_opts *o, const rankmap_node *n)
 	double slots = floor((n->avail.cpus + 1e-9) / o->cpus_per_rank);
 	if (o->mem_per_rank > 0)
 		slots = fmin(slots, floor((n->avail.mem + 1e-9) / o->mem_per_rank));
+	if (o->ports_per_rank || o->ports_per_node) {
+		double ports = (double)res_port_count(&n->avail);
+		if (ports < o->ports_per_node)
+			return 0;
+		if (o->ports_per_rank)
+			slots = fmin(slots, floor((ports - o->ports_per_node) / o->ports_per_rank));
+	}
 	if (uses_cores(o) && n->nsockets) {
 		uint32_t room[RANKMAP_MAX_SOCKETS];
 		unsigned ns = socket_room(o, n, room);
@@ -217,6 +224,33 @@ assign_sockets(const rankmap_opts *o, const rankmap_node *n, rankmap_host *p)
 		p->socket_ranks[s]++;
 		if (o->map_by == RANKMAP_BY_SOCKET)
 			s = (s + 1) % ns;
+	}
+}
+
+uint32_t
+rankmap_place_port(const rankmap_host *p, uint64_t k)
+{
+	for (uint32_t i = 0; i < p->res.nports; i++) {
+		uint64_t len = (uint64_t)p->res.ports[i].end - p->res.ports[i].begin + 1;
+		if (k < len)
+			return (uint32_t)(p->res.ports[i].begin + k);
+		k -= len;
+	}
+	return 0;
+}
+
+/* The lowest `want` ports of have, as ranges (have's are sorted and
+ * disjoint, so the result needs no more ranges than have has). */
+static void
+take_ports(mosaic_resources *out, const mosaic_resources *have, uint64_t want)
+{
+	out->nports = 0;
+	for (uint32_t i = 0; i < have->nports && want; i++) {
+		uint64_t len = (uint64_t)have->ports[i].end - have->ports[i].begin + 1;
+		uint64_t k = len < want ? len : want;
+		out->ports[out->nports++] =
+		    (mosaic_range){have->ports[i].begin, (uint32_t)(have->ports[i].begin + k - 1)};
+		want -= k;
 	}
 }
 
@@ -318,6 +352,9 @@ rankmap_place(
 		p->res.cpus = count[i] * o->cpus_per_rank;
 		p->res.mem = count[i] * o->mem_per_rank;
 		p->cores = o->bind_to != RANKMAP_BIND_NONE ? count[i] * cores_per_rank(o) : 0;
+		if (o->ports_per_rank || o->ports_per_node)
+			take_ports(&p->res, &nodes[i].avail,
+			           (uint64_t)count[i] * o->ports_per_rank + o->ports_per_node);
 	}
 	for (unsigned r = 0; r < o->np; r++) {
 		rankmap_host *p = &out->places[place_of[node_of[r]]];

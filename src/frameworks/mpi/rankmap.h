@@ -13,9 +13,12 @@
  *                      socket or core, or binding)
  *   --mem-per-rank MB  memory of each rank, MiB (0: none asked)
  *   --bind-to core|socket|none
+ * and, from mmpirun's launcher, the ports each rank (ports_per_rank) and
+ * each node's task (ports_per_node) need from the offers' port ranges.
  * A node's room (its "slots") is what its offers can hold: cpus / C,
- * memory / MB and - when mapping by socket or core, or binding - the free
- * cores of each socket / ceil(C), a rank never straddling two sockets.
+ * memory / MB, (ports - ports_per_node) / ports_per_rank and - when
+ * mapping by socket or core, or binding - the free cores of each socket /
+ * ceil(C), a rank never straddling two sockets.
  *
  * Pure: no I/O, no globals; thread-compatible. A rankmap owns all its
  * memory (strings are copied from the input); rankmap_fini frees it. */
@@ -49,6 +52,8 @@ typedef struct rankmap_opts {
 	rankmap_bind bind_to; /* default none */
 	double cpus_per_rank; /* default 1 */
 	double mem_per_rank;  /* MiB; default 0 */
+	unsigned ports_per_rank; /* ports each rank needs; default 0 */
+	unsigned ports_per_node; /* ports each node's task needs besides; default 0 */
 } rankmap_opts;
 
 /* One agent the gang holds offers on (input). */
@@ -71,7 +76,10 @@ typedef struct rankmap_host {
 	int *socket;                                /* socket of local rank i, -1 when not placed on one */
 	uint32_t socket_ranks[RANKMAP_MAX_SOCKETS]; /* ranks per socket */
 	unsigned cores;                             /* whole cores to bind (binding), else 0 */
-	mosaic_resources res;                       /* the task there: cpus nranks*C, mem nranks*MB */
+	mosaic_resources res;                       /* the task there: cpus nranks*C, mem nranks*MB, and
+	                                             * nranks*ports_per_rank + ports_per_node ports: the
+	                                             * lowest of the node's, the node's own ports first,
+	                                             * then local rank i's ports_per_rank in turn */
 } rankmap_host;
 
 typedef struct rankmap {
@@ -82,7 +90,7 @@ typedef struct rankmap {
 	char *hostlist;     /* "host:slots,host:slots" for mpirun --host */
 } rankmap;
 
-/* Defaults: np 1, ppn 0, map by slot, bind none, 1 cpu, 0 MiB. */
+/* Defaults: np 1, ppn 0, map by slot, bind none, 1 cpu, 0 MiB, no ports. */
 void rankmap_opts_init(rankmap_opts *o);
 
 /* rankmap_opts_check: MOSAIC_EINVAL, with the reason in err, for requests
@@ -102,7 +110,9 @@ const char *rankmap_bind_name(rankmap_bind bind);
 unsigned rankmap_node_slots(const rankmap_opts *o, const rankmap_node *n);
 
 /* rankmap_demand: the gang as the allocator should see it - tasks of
- * per_task each. With --ppn K a task is a node's K ranks, else one rank. */
+ * per_task each. With --ppn K a task is a node's K ranks, else one rank.
+ * Ports are left out: the allocator reserves scalars, and an agent's
+ * ports are rarely what a gang waits for. */
 void rankmap_demand(const rankmap_opts *o, mosaic_resources *per_task, unsigned *tasks);
 
 /* rankmap_place maps o->np ranks onto nodes. On MOSAIC_OK *out is filled
@@ -112,5 +122,9 @@ void rankmap_demand(const rankmap_opts *o, mosaic_resources *per_task, unsigned 
 int rankmap_place(
     rankmap *out, const rankmap_opts *o, const rankmap_node *nodes, size_t nnodes, char *err, size_t errlen);
 void rankmap_fini(rankmap *m);
+
+/* rankmap_place_port: the k-th port of place p's ports (k counted from 0
+ * over its ranges in order); 0 when k is past the end. */
+uint32_t rankmap_place_port(const rankmap_host *p, uint64_t k);
 
 #endif

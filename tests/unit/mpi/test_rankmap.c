@@ -420,9 +420,51 @@ test_random(void)
 	CHECK(ok > ROUNDS / 10 && nospc > ROUNDS / 10);
 }
 
+/* Ports from the offers' ranges: they bound the room, and each place
+ * gets the lowest ones of its node, its own first, then its ranks'. */
+static void
+test_ports(void)
+{
+	rankmap_opts o = opts(5);
+	o.ports_per_rank = 1;
+	o.ports_per_node = 1;
+	rankmap_node n[2] = {node("a1", "h1", 8, 0), node("a2", "h2", 8, 0)};
+	/* h1: 3 ports in two ranges -> room for 2 ranks (1 for its task). */
+	n[0].avail.nports = 2;
+	n[0].avail.ports[0] = (mosaic_range){100, 101};
+	n[0].avail.ports[1] = (mosaic_range){200, 200};
+	n[1].avail.nports = 1;
+	n[1].avail.ports[0] = (mosaic_range){300, 399};
+	CHECK(rankmap_node_slots(&o, &n[0]) == 2);
+	CHECK(rankmap_node_slots(&o, &n[1]) == 8);
+	rankmap m;
+	char err[256];
+	CHECK_OK(rankmap_place(&m, &o, n, 2, err, sizeof(err)));
+	CHECK(m.nplaces == 2 && m.places[0].nranks == 2 && m.places[1].nranks == 3);
+	CHECK(res_port_count(&m.places[0].res) == 3 && res_port_count(&m.places[1].res) == 4);
+	CHECK(rankmap_place_port(&m.places[0], 0) == 100 && rankmap_place_port(&m.places[0], 1) == 101 &&
+	      rankmap_place_port(&m.places[0], 2) == 200 && rankmap_place_port(&m.places[0], 3) == 0);
+	CHECK(rankmap_place_port(&m.places[1], 3) == 303);
+	CHECK(res_contains(&n[0].avail, &m.places[0].res) && res_contains(&n[1].avail, &m.places[1].res));
+	rankmap_fini(&m);
+
+	/* Without ports a node cannot hold a rank, and the error says no room. */
+	n[1].avail.nports = 0;
+	CHECK(rankmap_node_slots(&o, &n[1]) == 0);
+	CHECK(rankmap_place(&m, &o, n, 2, err, sizeof(err)) == MOSAIC_ENOSPC);
+	/* Only a node's own ports: one is enough for any number of ranks. */
+	o.ports_per_rank = 0;
+	n[1].avail.nports = 1;
+	n[1].avail.ports[0] = (mosaic_range){300, 300};
+	CHECK(rankmap_node_slots(&o, &n[1]) == 8);
+	n[1].avail.nports = 0;
+	CHECK(rankmap_node_slots(&o, &n[1]) == 0);
+}
+
 int
 main(void)
 {
+	test_ports();
 	test_by_slot_and_node();
 	test_ppn();
 	test_resources_per_rank();
