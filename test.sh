@@ -7,7 +7,7 @@
 #   ./test.sh -R regex   only tests whose names match (ctest -R)
 set -euo pipefail
 cd "$(dirname "$0")"
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --mpi   # OpenMPI too: the MPI tests run it
 
 quick=0
 ctest_args=()
@@ -23,7 +23,7 @@ done
 jobs=$(nproc)
 run_suite() {
 	local dir=$1; shift
-	cmake -S . -B "$dir" -DMOSAIC_WERROR=ON "$@" >/dev/null
+	cmake -S . -B "$dir" -DMOSAIC_WERROR=ON -DMOSAIC_WITH_MPI=ON "$@" >/dev/null
 	cmake --build "$dir" -j"$jobs"
 	ctest --test-dir "$dir" --output-on-failure --timeout 300 ${ctest_args[@]+"${ctest_args[@]}"}
 }
