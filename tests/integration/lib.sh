@@ -52,17 +52,21 @@ fail() {
 
 # Processes that belong to this test: daemons whose command line names the
 # test directory, and tasks whose working directory is inside it.
+# The test's own shell and subshells (its session) do not count.
 leftover_pids() {
-	local pid
-	for pid in $(pgrep -f "$T" || true); do
-		[ "$pid" = "$$" ] || echo "$pid"
+	local pid mysid
+	mysid=$(ps -o sid= -p $$ | tr -d ' ')
+	{
+		pgrep -f "$T" || true
+		for d in /proc/[0-9]*; do
+			pid=${d#/proc/}
+			local c
+			c=$(readlink "$d/cwd" 2>/dev/null) || continue
+			case "$c" in "$T" | "$T"/*) echo "$pid" ;; esac
+		done
+	} | sort -u | while read -r pid; do
+		[ "$(ps -o sid= -p "$pid" 2>/dev/null | tr -d ' ')" = "$mysid" ] || echo "$pid"
 	done
-	for d in /proc/[0-9]*; do
-		pid=${d#/proc/}
-		local c
-		c=$(readlink "$d/cwd" 2>/dev/null) || continue
-		case "$c" in "$T" | "$T"/*) echo "$pid" ;; esac
-	done | sort -u | grep -vx "$$" || true
 }
 
 cleanup() {
