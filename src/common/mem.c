@@ -48,6 +48,8 @@ xstrdup(const char *s)
 char *
 xstrndup(const char *s, size_t n)
 {
+	/* As strndup: at most n bytes, fewer when s ends sooner. */
+	n = strnlen(s, n);
 	char *p = xmalloc(n + 1);
 	memcpy(p, s, n);
 	p[n] = '\0';
