@@ -89,7 +89,22 @@ print_log_tail(const char *path, int lines)
 
 /* ---- up ---- */
 
-enum { U_AGENTS, U_DIR, U_AGENT_RES, U_WEIGHTS, U_MASTER_PORT, U_HTTP_PORT, U_TIMEOUT, U_HELP };
+enum {
+	U_AGENTS,
+	U_DIR,
+	U_AGENT_RES,
+	U_WEIGHTS,
+	U_MASTER_PORT,
+	U_HTTP_PORT,
+	U_TIMEOUT,
+	U_NO_BATCH,
+	U_BATCH_PORT,
+	U_AGENT_ARG,
+	U_BATCH_ARG,
+	U_HELP
+};
+
+#define MAX_PASSED_ARGS 16
 
 static const cli_opt up_opts[] = {
     {"agents", 'n', true, U_AGENTS},
@@ -99,6 +114,10 @@ static const cli_opt up_opts[] = {
     {"master-port", 0, true, U_MASTER_PORT},
     {"http-port", 0, true, U_HTTP_PORT},
     {"timeout", 0, true, U_TIMEOUT},
+    {"no-batch", 0, false, U_NO_BATCH},
+    {"batch-port", 0, true, U_BATCH_PORT},
+    {"agent-arg", 0, true, U_AGENT_ARG},
+    {"batch-arg", 0, true, U_BATCH_ARG},
     {"help", 'h', false, U_HELP},
     {NULL, 0, false, 0},
 };
@@ -120,6 +139,12 @@ up_usage(void)
 	       "  --master-port P          the master's port on 127.0.0.1 (default 5050)\n"
 	       "  --http-port P            the master's HTTP port on 127.0.0.1 (default 5080)\n"
 	       "  --timeout T              how long to wait for the agents (default 30s)\n"
+	       "  --no-batch               do not start mbatchd, the batch queue\n"
+	       "  --batch-port P           mbatchd's port on 127.0.0.1 (default: the master's + 1010,\n"
+	       "                           6060 by default, where `mbatch` looks for it)\n"
+	       "  --agent-arg ARG          one more argument for every agent, e.g.\n"
+	       "                           --agent-arg='--topology=pack:2 numa:1 core:8 pu:2' (repeatable)\n"
+	       "  --batch-arg ARG          one more argument for mbatchd, e.g. --batch-arg=--max-jobs=100\n"
 	       "  -h, --help               this help\n",
 	       CLI_SPLIT_MAX_AGENTS, cli_default_dir(dir, sizeof(dir)));
 }
@@ -236,7 +261,8 @@ already_running(const char *dir)
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		pid_t pid;
 		if (cli_proc_read_pidfile(g.gl_pathv[i], &pid) == 0 && cli_proc_alive(pid) &&
-		    (cli_proc_is(pid, "mosaic-master") || cli_proc_is(pid, "mosaic-agent"))) {
+		    (cli_proc_is(pid, "mosaic-master") || cli_proc_is(pid, "mosaic-agent") ||
+		     cli_proc_is(pid, "mbatchd"))) {
 			if (!running)
 				fprintf(stderr,
 				        "mosaic cluster up: a cluster from %s is already running:", dir);
@@ -335,12 +361,63 @@ start_daemon(daemon_proc *d, const char *dir, char *const *argv)
 	return MOSAIC_OK;
 }
 
+/* mbatchd's port: the master's + 1010 (5050 -> 6060), or - 1010 past
+ * 65535. The same rule as src/frameworks/batch/batchaddr.c, which `mbatch`
+ * follows to find it with no flags (the CLI may not include framework
+ * code, hence the copy). */
+static int
+batch_port_for(int master_port)
+{
+	return master_port + 1010 <= 65535 ? master_port + 1010 : master_port - 1010;
+}
+
+/* Started after the agents: it subscribes as a framework and takes jobs
+ * once it listens. */
+static int
+start_batch(const char *dir, const char *master, int port, char *const *extra, size_t nextra, daemon_proc *b)
+{
+	char bin[PATH_MAX], listen[64], state[CLI_CLUSTER_PATH];
+	if (cli_cluster_find_program("mbatchd", bin, sizeof(bin)) != 0) {
+		fprintf(stderr,
+		        "mosaic cluster up: mbatchd is not beside this program or on PATH; the batch queue "
+		        "is not started (--no-batch to say so)\n");
+		return MOSAIC_ENOENT;
+	}
+	snprintf(listen, sizeof(listen), "tcp://127.0.0.1:%d", port);
+	snprintf(state, sizeof(state), "%s/mbatchd", dir);
+	snprintf(b->name, sizeof(b->name), "mbatchd");
+	snprintf(b->log, sizeof(b->log), "%s/mbatchd.log", dir);
+	char *argv[10 + MAX_PASSED_ARGS] = {bin,    "--master",    (char *)master, "--listen",
+	                                    listen, "--state-dir", state};
+	size_t n = 7;
+	for (size_t i = 0; i < nextra; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	int rv = start_daemon(b, dir, argv);
+	double end = mosaic_mono_now() + 10;
+	while (rv == 0 && !port_busy(port)) {
+		if (exited(b))
+			return MOSAIC_EIO;
+		if (mosaic_mono_now() > end) {
+			fprintf(stderr,
+			        "mosaic cluster up: mbatchd does not listen on %s after 10 s; see %s\n",
+			        listen, b->log);
+			return MOSAIC_ETIMEDOUT;
+		}
+		sleep_s(0.05);
+	}
+	return rv;
+}
+
 static int
 cluster_up(int argc, char **argv)
 {
 	const char *cmd = "cluster up";
 	long nagents = 3;
-	int master_port = 5050, http_port = 5080;
+	int master_port = 5050, http_port = 5080, batch_port = 0;
+	bool batch = true;
+	char *agent_args[MAX_PASSED_ARGS], *batch_args[MAX_PASSED_ARGS];
+	size_t nagent_args = 0, nbatch_args = 0;
 	double timeout = 30;
 	const char *dir_flag = NULL, *agent_res = NULL, *weights = NULL;
 	cli_args a;
@@ -377,6 +454,25 @@ cluster_up(int argc, char **argv)
 				return cli_args_fail(cmd, msg);
 			}
 			break;
+		case U_NO_BATCH: batch = false; break;
+		case U_BATCH_PORT:
+			if (parse_port(val, &batch_port) != 0) {
+				snprintf(msg, sizeof(msg), "--batch-port wants a port number, not '%s'", val);
+				return cli_args_fail(cmd, msg);
+			}
+			break;
+		case U_AGENT_ARG:
+		case U_BATCH_ARG:
+			if ((id == U_AGENT_ARG ? nagent_args : nbatch_args) == MAX_PASSED_ARGS) {
+				snprintf(msg, sizeof(msg), "at most %d --agent-arg and %d --batch-arg",
+				         MAX_PASSED_ARGS, MAX_PASSED_ARGS);
+				return cli_args_fail(cmd, msg);
+			}
+			if (id == U_AGENT_ARG)
+				agent_args[nagent_args++] = (char *)val;
+			else
+				batch_args[nbatch_args++] = (char *)val;
+			break;
 		case U_HELP: up_usage(); return CLI_EXIT_OK;
 		}
 	}
@@ -387,8 +483,14 @@ cluster_up(int argc, char **argv)
 		return rv;
 	if (master_port == http_port)
 		return cli_args_fail(cmd, "--master-port and --http-port must differ");
+	if (!batch_port)
+		batch_port = batch_port_for(master_port);
+	if (batch && (batch_port == master_port || batch_port == http_port))
+		return cli_args_fail(cmd,
+		                     "mbatchd's port must differ from the master's ports (--batch-port)");
 
-	daemon_proc *d = xcalloc((size_t)nagents + 1, sizeof(*d));
+	/* d[0] the master, d[1..nagents] the agents, d[nagents + 1] mbatchd. */
+	daemon_proc *d = xcalloc((size_t)nagents + 2, sizeof(*d));
 	for (long i = 0; i < nagents; i++) {
 		char err[256];
 		if (agent_res &&
@@ -411,13 +513,19 @@ cluster_up(int argc, char **argv)
 		free(d);
 		return CLI_EXIT_FAIL;
 	}
-	int busy = port_busy(master_port) ? master_port : port_busy(http_port) ? http_port : 0;
+	int busy = port_busy(master_port)           ? master_port
+	           : port_busy(http_port)           ? http_port
+	           : batch && port_busy(batch_port) ? batch_port
+	                                            : 0;
 	if (busy) {
 		fprintf(
 		    stderr,
 		    "mosaic cluster up: port %d on 127.0.0.1 is in use (another cluster?); choose another "
 		    "with --%s\n",
-		    busy, busy == master_port ? "master-port" : "http-port");
+		    busy,
+		    busy == master_port ? "master-port"
+		    : busy == http_port ? "http-port"
+		                        : "batch-port");
 		free(d);
 		return CLI_EXIT_FAIL;
 	}
@@ -464,14 +572,24 @@ cluster_up(int argc, char **argv)
 		snprintf(workdir, sizeof(workdir), "%s/%s", dir, ag->name);
 		util_mkdir_p(workdir);
 		res_format(&ag->res, res, sizeof(res));
-		char *aargv[] = {agent_bin,    "--master", master,        "--work-dir", workdir,
-		                 "--hostname", ag->name,   "--resources", res,          NULL};
+		char *aargv[10 + MAX_PASSED_ARGS] = {agent_bin,    "--master",    master,
+		                                     "--work-dir", workdir,       "--hostname",
+		                                     ag->name,     "--resources", res};
+		for (size_t k = 0; k < nagent_args; k++)
+			aargv[9 + k] = agent_args[k];
+		aargv[9 + nagent_args] = NULL;
 		rv = start_daemon(ag, dir, aargv);
 		if (rv == 0)
 			started++;
 	}
 	if (rv == 0)
 		rv = wait_agents(master, d + 1, (size_t)nagents, timeout);
+	daemon_proc *b = &d[nagents + 1];
+	if (rv == 0 && batch) {
+		rv = start_batch(dir, master, batch_port, batch_args, nbatch_args, b);
+		if (b->pid > 0)
+			started++;
+	}
 	if (rv != 0) {
 		fprintf(stderr, "mosaic cluster up: stopping what was started; logs stay in %s\n", dir);
 		abort_up(dir, d, started);
@@ -484,9 +602,14 @@ cluster_up(int argc, char **argv)
 		printf("%-8s %s, pid %d\n", d[i].name, res_format(&d[i].res, res, sizeof(res)),
 		       (int)d[i].pid);
 	}
+	if (batch)
+		printf("mbatchd  tcp://127.0.0.1:%d, pid %d, jobs in %s/mbatchd\n", batch_port, (int)b->pid,
+		       dir);
 	printf("%ld agent%s registered; logs and pids in %s\n", nagents, nagents == 1 ? "" : "s", dir);
 	if (strcmp(master, CLI_DEFAULT_MASTER) != 0)
 		printf("export MOSAIC_MASTER=%s\n", master);
+	if (batch && batch_port != batch_port_for(master_port))
+		printf("export MBATCH_ADDRESS=tcp://127.0.0.1:%d\n", batch_port);
 	printf("stop it with: mosaic cluster down --dir %s\n", dir);
 	free(d);
 	return CLI_EXIT_OK;

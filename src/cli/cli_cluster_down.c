@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "mem.h"
 
+#define POLITE_BATCH_SECONDS 3.0 /* mbatchd commits and exits */
 #define POLITE_AGENT_SECONDS 6.0 /* agents kill their tasks (3 s grace) and exit */
 #define POLITE_SECONDS 10.0      /* then everything else, before SIGKILL */
 #define KILL_ROUNDS 5
@@ -137,8 +138,10 @@ collect(const char *dir, const set *roots, set *family)
 static void
 find_roots(const char *dir, set *roots)
 {
-	static const char *const patterns[] = {"%s/master.pid", "%s/agent*.pid", "%s/agent*/executors/*/pid"};
-	for (size_t k = 0; k < 3; k++) {
+	static const char *const patterns[] = {"%s/master.pid", "%s/agent*.pid", "%s/agent*/executors/*/pid",
+	                                       "%s/mbatchd.pid"};
+	static const char *const programs[] = {"mosaic-master", "mosaic-agent", "mosaic-executor", "mbatchd"};
+	for (size_t k = 0; k < 4; k++) {
 		char pattern[CLI_CLUSTER_PATH];
 		snprintf(pattern, sizeof(pattern), patterns[k], dir);
 		glob_t g;
@@ -148,9 +151,7 @@ find_roots(const char *dir, set *roots)
 			pid_t pid;
 			if (cli_proc_read_pidfile(g.gl_pathv[i], &pid) != 0)
 				continue;
-			const char *prog = k == 0   ? "mosaic-master"
-			                   : k == 1 ? "mosaic-agent"
-			                            : "mosaic-executor";
+			const char *prog = programs[k];
 			unsigned long long start = cli_proc_start(pid);
 			/* A pid file may outlive its process and the pid be reused. */
 			if (!start || !cli_proc_is(pid, prog))
@@ -162,19 +163,20 @@ find_roots(const char *dir, set *roots)
 				const char *base = strrchr(g.gl_pathv[i], '/') + 1;
 				snprintf(what, sizeof(what), "%.*s", (int)(strlen(base) - 4), base);
 			}
-			set_add(roots, pid, start, what)->daemon = k < 2;
+			set_add(roots, pid, start, what)->daemon = k != 2;
 		}
 		globfree(&g);
 	}
 }
 
+/* Wait until the members named prefix... (all with NULL) are gone. */
 static size_t
-wait_gone(const set *s, bool agents_only, double until)
+wait_gone(const set *s, const char *prefix, double until)
 {
 	for (;;) {
 		size_t alive = 0;
 		for (size_t i = 0; i < s->n; i++)
-			if ((!agents_only || strncmp(s->v[i].what, "agent", 5) == 0) &&
+			if ((!prefix || strncmp(s->v[i].what, prefix, strlen(prefix)) == 0) &&
 			    member_alive(&s->v[i]))
 				alive++;
 		if (alive == 0 || mosaic_mono_now() >= until)
@@ -219,11 +221,16 @@ cli_cluster_stop_all(const char *dir, bool quiet)
 		free(roots.v);
 		return 0;
 	}
+	/* mbatchd first: it must not take the agents' killing of its tasks
+	 * for lost agents and start them again elsewhere. It keeps its jobs
+	 * (state in dir/mbatchd) for the next `cluster up`. */
+	signal_daemons(&family, "mbatchd", SIGTERM);
+	wait_gone(&family, "mbatchd", t0 + POLITE_BATCH_SECONDS);
 	signal_daemons(&family, "agent", SIGUSR1);
-	wait_gone(&family, true, t0 + POLITE_AGENT_SECONDS);
+	wait_gone(&family, "agent", t0 + POLITE_AGENT_SECONDS);
 	signal_daemons(&family, "agent", SIGTERM);
 	signal_daemons(&family, "master", SIGTERM);
-	wait_gone(&family, false, t0 + POLITE_SECONDS);
+	wait_gone(&family, NULL, t0 + POLITE_SECONDS);
 	/* Force: whatever is left, and anything started meanwhile. */
 	for (int round = 0; round < KILL_ROUNDS; round++) {
 		collect(dir, &roots, &family);
@@ -241,9 +248,9 @@ cli_cluster_stop_all(const char *dir, bool quiet)
 		}
 		if (alive == 0)
 			break;
-		wait_gone(&family, false, mosaic_mono_now() + 0.5);
+		wait_gone(&family, NULL, mosaic_mono_now() + 0.5);
 	}
-	size_t left = wait_gone(&family, false, mosaic_mono_now() + 2.0);
+	size_t left = wait_gone(&family, NULL, mosaic_mono_now() + 2.0);
 	remove_pidfiles(dir);
 	if (!quiet) {
 		printf("mosaic cluster down: stopped");

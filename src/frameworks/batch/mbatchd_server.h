@@ -1,0 +1,53 @@
+/* mbatchd_server.h - mbatchd's CLI endpoint: a thread of its own running a
+ * messenger (the only module that knows nng) on the daemon's listening
+ * address, because the scheduler library's loop is not ours to add a
+ * messenger to.
+ *
+ * Requests travel to the daemon's loop through a queue and an eventfd that
+ * loop watches; replies travel back through the server loop's loop_post.
+ * Payloads cross as packed bytes, so no protobuf-c object is shared between
+ * threads. */
+#ifndef MOSAIC_BATCH_MBATCHD_SERVER_H
+#define MOSAIC_BATCH_MBATCHD_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+typedef struct mbatchd_server mbatchd_server;
+
+/* One request, owned by whoever holds it (mbatchd_server_request_free). */
+typedef struct mbatchd_server_request {
+	uint32_t type;
+	char *from;
+	uint8_t *payload;
+	size_t len;
+} mbatchd_server_request;
+
+/* mbatchd_server_open starts the thread and listens on url for the given
+ * message types (types[0..ntypes), each unpacked with descs[i] to be
+ * checked and repacked). Blocks until listening. MOSAIC_ENET with the
+ * reason in err. The caller owns *out (mbatchd_server_close). */
+int mbatchd_server_open(mbatchd_server **out, const char *url, const uint32_t *types,
+                        const ProtobufCMessageDescriptor *const *descs, size_t ntypes, char *err,
+                        size_t errlen);
+/* mbatchd_server_close stops the thread (sending what is queued first,
+ * within a second) and frees everything. NULL is a no-op. */
+void mbatchd_server_close(mbatchd_server *srv);
+
+const char *mbatchd_server_address(const mbatchd_server *srv);
+/* The fd that becomes readable when requests are waiting (an eventfd). */
+int mbatchd_server_fd(const mbatchd_server *srv);
+/* mbatchd_server_take returns the next waiting request (the caller owns
+ * it), or NULL; it also clears the fd's readiness once the queue is empty.
+ * Thread-safe. */
+mbatchd_server_request *mbatchd_server_take(mbatchd_server *srv);
+void mbatchd_server_request_free(mbatchd_server_request *r);
+
+/* mbatchd_server_send queues a packed reply of type for address to; the
+ * server thread sends it. Copies payload. Thread-safe. */
+void mbatchd_server_send(mbatchd_server *srv, const char *to, uint32_t type, const uint8_t *payload,
+                         size_t len);
+
+#endif
