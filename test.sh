@@ -21,17 +21,19 @@ while [ $# -gt 0 ]; do
 done
 
 jobs=$(nproc)
+extra_ctest=()
 run_suite() {
 	local dir=$1; shift
 	cmake -S . -B "$dir" -DMOSAIC_WERROR=ON -DMOSAIC_WITH_MPI=ON "$@" >/dev/null
 	cmake --build "$dir" -j"$jobs"
-	ctest --test-dir "$dir" --output-on-failure --timeout 300 ${ctest_args[@]+"${ctest_args[@]}"}
+	ctest --test-dir "$dir" --output-on-failure --timeout 300 ${ctest_args[@]+"${ctest_args[@]}"} ${extra_ctest[@]+"${extra_ctest[@]}"}
 }
 
 echo "== build and test (RelWithDebInfo, -Werror)"
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [ "$quick" -eq 0 ]; then
-	echo "== build and test (ASan + UBSan)"
+	echo "== build and test (ASan + UBSan; long scenario tests labelled slow ran above only)"
+	extra_ctest=(-LE slow)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DMOSAIC_SANITIZE=ON
 fi

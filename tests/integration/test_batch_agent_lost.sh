@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ci: slow (a long scenario: the sanitizer pass skips it)
 # An agent killed with SIGKILL while it runs two jobs: the one that may be
 # requeued runs again on the other agent and completes there (its restart
 # count visible to it and in `mbatch show`); the one submitted with

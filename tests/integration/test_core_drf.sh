@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ci: slow (a long scenario: the sanitizer pass skips it)
 # Two frameworks in roles with weights 1 and 2 on a saturated cluster
 # settle at dominant shares in the ratio 1:2 (within 10%).
 source "$(dirname "$0")/lib.sh" "$1"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ci: slow (a long scenario: the sanitizer pass skips it)
 # One rank's agent dies (SIGKILL): the master reports its task lost, and
 # mmpirun ends the whole gang - the ranks elsewhere are killed, and so are
 # the ranks on the dead agent (their proxy still hears mmpirun); with

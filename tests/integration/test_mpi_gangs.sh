@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ci: slow (a long scenario: the sanitizer pass skips it)
 # Gangs that cannot run together do not deadlock: two 6-rank gangs on an
 # 8-slot cluster, submitted at once, both complete, one after the other;
 # then five gangs of random sizes at once, all complete. Every gang is a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ci: slow (a long scenario: the sanitizer pass skips it)
 # A large gang does not starve behind a stream of small jobs: a framework
 # (loadfw, role batch) keeps all 8 slots busy with 1-core tasks of 2 s,
 # relaunching into every freed core at once; an 8-rank gang (role mpi)
