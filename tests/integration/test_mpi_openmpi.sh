@@ -68,7 +68,9 @@ done < <(grep '^bind ' "$T/ring.out")
 
 log "a failing rank's exit code; --tag-output"
 set +e
-mmpirun -n 4 --tag-output sh -c 'echo hi from $OMPI_COMM_WORLD_RANK; [ $OMPI_COMM_WORLD_RANK = 2 ] && exit 5; exit 0' >"$T/fail.out" 2>"$T/fail.err"
+# Rank 2 fails a moment after the others have spoken: a failing rank ends
+# the gang, and ranks still starting would be killed before their line.
+mmpirun -n 4 --tag-output sh -c 'echo hi from $OMPI_COMM_WORLD_RANK; [ $OMPI_COMM_WORLD_RANK = 2 ] && { sleep 2; exit 5; }; exit 0' >"$T/fail.out" 2>"$T/fail.err"
 rc=$?
 set -e
 [ $rc = 5 ] || fail "a rank exiting 5: mmpirun exited $rc: $(cat "$T/fail.err")"
