@@ -300,9 +300,15 @@ main(int argc, char **argv)
 	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	fprintf(stderr, "gen_text: %llu bytes, vocabulary %u words, seed %llu, in %.2f s = %.0f MB/s\n",
 	        (unsigned long long)size, v.n, (unsigned long long)seed, s, (double)size / s / 1e6);
+	free(buf);
+	free(v.w);
+	free(v.tab);
 	return 0;
 fail:
 	fprintf(stderr, "gen_text: write %s: %s\n", argv[optind + 1], strerror(errno));
+	free(buf);
+	free(v.w);
+	free(v.tab);
 	return 1;
 usage:
 	fprintf(stderr, "usage: gen_text [-s SEED] [-v VOCAB>=100] SIZE OUTFILE   (SIZE: 64M, 1G, ...)\n");

@@ -35,7 +35,8 @@ kvrec_parse(kvrec *rec, const char *line, size_t len)
 int
 kvrec_keycmp(const char *a, size_t alen, const char *b, size_t blen)
 {
-	int c = memcmp(a, b, alen < blen ? alen : blen);
+	size_t n = alen < blen ? alen : blen;
+	int c = n ? memcmp(a, b, n) : 0; /* an empty key may have no buffer behind it */
 	if (c)
 		return c;
 	return alen < blen ? -1 : alen > blen;
@@ -136,9 +137,12 @@ kvfile_put(kvfile_writer *w, const char *key, size_t klen, const char *val, size
 	if (w->err || writer_reserve(w, n))
 		return w->err;
 	char *p = w->buf + w->len;
-	memcpy(p, key, klen);
+	/* Empty keys and values may come without a buffer (NULL). */
+	if (klen)
+		memcpy(p, key, klen);
 	p[klen] = '\t';
-	memcpy(p + klen + 1, val, vlen);
+	if (vlen)
+		memcpy(p + klen + 1, val, vlen);
 	p[n - 1] = '\n';
 	w->len += n;
 	w->records++;
@@ -163,7 +167,8 @@ kvfile_put_raw(kvfile_writer *w, const char *data, size_t len)
 {
 	if (w->err || writer_reserve(w, len))
 		return w->err;
-	memcpy(w->buf + w->len, data, len);
+	if (len)
+		memcpy(w->buf + w->len, data, len);
 	w->len += len;
 	w->bytes += len;
 	return MOSAIC_OK;

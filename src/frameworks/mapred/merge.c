@@ -129,7 +129,8 @@ merge_advance(merge *m)
 		r->prevcap = r->cur.klen * 2 + 16;
 		r->prev = xrealloc(r->prev, r->prevcap);
 	}
-	memcpy(r->prev, r->cur.key, r->cur.klen);
+	if (r->cur.klen) /* an empty key (a blank line) may come before any buffer */
+		memcpy(r->prev, r->cur.key, r->cur.klen);
 	r->prevlen = r->cur.klen;
 	if (run_read(m, i)) {
 		if (kvrec_keycmp(r->cur.key, r->cur.klen, r->prev, r->prevlen) < 0) {
@@ -216,7 +217,8 @@ merge_sum(merge *m, kvfile_writer *w)
 				kcap = rec.klen * 2 + 16;
 				key = xrealloc(key, kcap);
 			}
-			memcpy(key, rec.key, rec.klen);
+			if (rec.klen)
+				memcpy(key, rec.key, rec.klen);
 			klen = rec.klen;
 			sum = 0;
 			have = true;

@@ -1,9 +1,11 @@
 /* loadfw - a real framework (on libmosaic-sched) that keeps as much of the
  * cluster busy as its offers allow, for the fairness tests:
- *   loadfw --name N --role R --cpus C --mem M --task-seconds S --run-seconds T
+ *   loadfw --name N --role R --cpus C --mem M --task-seconds S --run-seconds T [--max-tasks K]
  * Each offer is filled with as many tasks of C cpus / M MiB (each sleeping
  * 0.5-1.5 x S seconds)
- * as fit. After T seconds it tears down and prints
+ * as fit, never more than K running at once when --max-tasks is given (a
+ * framework that keeps a fixed part of the cluster busy, wherever its
+ * offers come from). After T seconds it tears down and prints
  *   launched=L finished=F failed=X
  * and exits 0 (1 if any task failed or it never subscribed). */
 #include <getopt.h>
@@ -18,6 +20,7 @@ typedef struct load {
 	double cpus, mem, task_seconds;
 	unsigned rng;
 	unsigned long seq, launched, finished, failed;
+	unsigned long max_tasks; /* 0: no limit */
 	int subscribed;
 } load;
 
@@ -37,8 +40,12 @@ on_offers(mosaic_sched *s, void *arg, const mosaic_sched_offer *offers, size_t n
 		size_t by_mem = (size_t)(o->resources.mem / l->mem + 1e-9);
 		if (by_mem < fit)
 			fit = by_mem;
+		unsigned long running = l->launched - l->finished - l->failed;
+		if (l->max_tasks && fit > l->max_tasks - running)
+			fit = running < l->max_tasks ? l->max_tasks - running : 0;
 		if (fit == 0) {
-			mosaic_sched_decline(s, &o->id, 1, 0);
+			/* At the limit: not offered again until a task ends (revive). */
+			mosaic_sched_decline(s, &o->id, 1, l->max_tasks && running >= l->max_tasks ? 60 : 0);
 			continue;
 		}
 		mosaic_sched_task *tasks = calloc(fit, sizeof(*tasks));
@@ -72,6 +79,8 @@ static void
 on_status(mosaic_sched *s, void *arg, const mosaic_sched_status *st)
 {
 	load *l = arg;
+	if (l->max_tasks && mosaic_sched_task_state_terminal(st->state))
+		mosaic_sched_revive(s);
 	if (st->state == MOSAIC_SCHED_TASK_FINISHED)
 		l->finished++;
 	else if (mosaic_sched_task_state_terminal(st->state)) {
@@ -94,7 +103,8 @@ main(int argc, char **argv)
 	const char *name = "loadfw", *role = "*";
 	double run_seconds = 10;
 	static const struct option opts[] = {{"name", 1, 0, 'n'}, {"role", 1, 0, 'r'}, {"cpus", 1, 0, 'c'},
-		{"mem", 1, 0, 'm'}, {"task-seconds", 1, 0, 's'}, {"run-seconds", 1, 0, 't'}, {0, 0, 0, 0}};
+		{"mem", 1, 0, 'm'}, {"task-seconds", 1, 0, 's'}, {"run-seconds", 1, 0, 't'},
+		{"max-tasks", 1, 0, 'k'}, {0, 0, 0, 0}};
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -104,7 +114,8 @@ main(int argc, char **argv)
 		case 'm': l.mem = atof(optarg); break;
 		case 's': l.task_seconds = atof(optarg); break;
 		case 't': run_seconds = atof(optarg); break;
-		default: fprintf(stderr, "usage: loadfw --name N --role R --cpus C --mem M --task-seconds S --run-seconds T\n"); return 2;
+		case 'k': l.max_tasks = strtoul(optarg, NULL, 10); break;
+		default: fprintf(stderr, "usage: loadfw --name N --role R --cpus C --mem M --task-seconds S --run-seconds T [--max-tasks K]\n"); return 2;
 		}
 	}
 	l.rng = (unsigned)getpid();

@@ -293,6 +293,11 @@ test_merge_sum(void)
 	out = merged_sum(none, 1, &rv);
 	CHECK(rv == 0 && out[0] == 0);
 	free(out);
+	/* Empty keys (blank lines of a streaming mapper) sort first and group. */
+	const char *blank[] = {"\t1\n\t2\na\t1\n", "\t4\n"};
+	out = merged_sum(blank, 2, &rv);
+	CHECK(rv == 0 && strcmp(out, "\t7\na\t1\n") == 0);
+	free(out);
 }
 
 /* Streaming reducers see every line, grouped by key, in run order within a
