@@ -104,8 +104,9 @@ wait $pid
 rc=$?
 set -e
 [ $rc = 130 ] || fail "after Ctrl-C mmpirun exited $rc: $(cat "$T/int.out")"
-wait_for 10 "every rank to be gone" sh -c '! pgrep -f "slee[p] 120" >/dev/null'
-wait_for 10 "the framework to be gone" sh -c "mosaic tasks --json | jq -e 'length == 0'"
+# Ranks get SIGTERM, then SIGKILL after the grace period; slower under ASan.
+wait_for 30 "every rank to be gone" sh -c '! pgrep -f "slee[p] 120" >/dev/null'
+wait_for 30 "the framework to be gone" sh -c "mosaic tasks --json | jq -e 'length == 0'"
 
 check_deadline
 pass
