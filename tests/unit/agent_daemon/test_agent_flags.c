@@ -60,7 +60,7 @@ main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	char wd[512];
-	snprintf(wd, sizeof(wd), "%s/work/sub", dir);
+	snprintf(wd, sizeof(wd), "%s/agentdir/sub", dir);
 	agent_config cfg;
 	unsetenv("MOSAIC_MASTER");
 	const char *ok[] = {"mosaic-agent",
@@ -84,7 +84,7 @@ main(void)
 	CHECK(cfg.res_given == (AGENT_RES_CPUS | AGENT_RES_MEM));
 	CHECK_NEAR(cfg.recovery_timeout, 120, 1e-9);
 	CHECK(cfg.log_level == 3);
-	CHECK(cfg.work_dir[0] == '/' && strstr(cfg.work_dir, "/work/sub") != NULL);
+	CHECK(cfg.work_dir[0] == '/' && strstr(cfg.work_dir, "/agentdir/sub") != NULL);
 	CHECK(strstr(cfg.executor, "mosaic-executor") != NULL);
 
 	setenv("MOSAIC_MASTER", "tcp://127.0.0.1:6060", 1);
