@@ -213,6 +213,21 @@ master_tasks_free(master_framework *fw)
 	fw->ndone = fw->nactive = 0;
 }
 
+/* Put a task that left its framework at the end of the master's archive. */
+static void
+archive_append(master *m, master_task *t)
+{
+	t->fw = NULL;
+	t->done_prev = m->archive_tail;
+	t->done_next = NULL;
+	if (m->archive_tail)
+		m->archive_tail->done_next = t;
+	else
+		m->archive_head = t;
+	m->archive_tail = t;
+	m->narchive++;
+}
+
 void
 master_tasks_archive(master *m, master_framework *fw, const char *why)
 {
@@ -223,15 +238,7 @@ master_tasks_archive(master *m, master_framework *fw, const char *why)
 	master_task *next;
 	for (t = fw->done_head; t; t = next) {
 		next = t->done_next;
-		t->fw = NULL;
-		t->done_prev = m->archive_tail;
-		t->done_next = NULL;
-		if (m->archive_tail)
-			m->archive_tail->done_next = t;
-		else
-			m->archive_head = t;
-		m->archive_tail = t;
-		m->narchive++;
+		archive_append(m, t);
 	}
 	while ((t = strmap_iter_next(&it, NULL)) != NULL) {
 		if (t->completed) /* archived above */
@@ -240,15 +247,7 @@ master_tasks_archive(master *m, master_framework *fw, const char *why)
 		master_task_set(t, MOSAIC__TASK_STATE__TASK_KILLED, why, "REASON_FRAMEWORK_REMOVED");
 		t->completed = true;
 		t->accounted = false;
-		t->fw = NULL;
-		t->done_prev = m->archive_tail;
-		t->done_next = NULL;
-		if (m->archive_tail)
-			m->archive_tail->done_next = t;
-		else
-			m->archive_head = t;
-		m->archive_tail = t;
-		m->narchive++;
+		archive_append(m, t);
 	}
 	strmap_fini(&fw->tasks);
 	strmap_init(&fw->tasks);
