@@ -1,6 +1,7 @@
-/* mbatch_client.h - the `mbatch` CLI's line to mbatchd: one messenger on
- * an address of its own (replies come back to it), one request at a time,
- * each bounded by a timeout. Requests and replies are batch.proto
+/* mbatch_client.h - the `mbatch` CLI's line to mbatchd: one rpc
+ * connection (src/common/rpc.h; answers come back on it), opened at the
+ * first call and again after a broken one, one request at a time, each
+ * bounded by a timeout. Requests and replies are batch.proto
  * messages; every one carries a request_id (field 1) that matches them.
  *
  * Blocking; single-threaded. */
@@ -14,8 +15,8 @@
 
 typedef struct mbatch_client mbatch_client;
 
-/* mbatch_client_open opens the client's own messenger (a daemon that is
- * not running is found out when its answer is late: see the call).
+/* mbatch_client_open checks the address; the connection is made by the
+ * first call (a daemon that is not running is found out there, at once).
  * MOSAIC_ENET or MOSAIC_EINVAL with a message for people in err. The caller owns
  * *out (mbatch_client_close). */
 int mbatch_client_open(mbatch_client **out, const char *address, char *err, size_t errlen);
@@ -26,8 +27,7 @@ uint64_t mbatch_client_next_id(mbatch_client *c);
 
 /* mbatch_client_call sends req (of type, with request_id already set to
  * id) and waits at most timeout seconds for the reply (a reply_desc
- * message) with that id; if none came within half a second, it checks
- * that something listens at the address (MOSAIC_ENET at once if not). On success *reply is the unpacked reply
+ * message) with that id (MOSAIC_ENET at once when nothing listens). On success *reply is the unpacked reply
  * (the caller frees it with protobuf_c_message_free_unpacked). MOSAIC_ETIMEDOUT or MOSAIC_ENET with a message
  * in err. */
 int mbatch_client_call(mbatch_client *c, uint32_t type, const ProtobufCMessage *req, uint64_t id,

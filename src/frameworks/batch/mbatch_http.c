@@ -15,53 +15,16 @@
 #include "errors.h"
 #include "loop.h"
 #include "mem.h"
-
-static int
-wait_fd(int fd, short events, double end)
-{
-	double left = end - mosaic_mono_now();
-	if (left <= 0)
-		return MOSAIC_ETIMEDOUT;
-	struct pollfd p = {.fd = fd, .events = events};
-	int n = poll(&p, 1, (int)(left * 1000) + 1);
-	return n == 1 ? MOSAIC_OK : n == 0 ? MOSAIC_ETIMEDOUT : MOSAIC_ENET;
-}
+#include "net.h"
 
 static int
 connect_to(const char *host, const char *port, double end, int *out, char *err, size_t errlen)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
-	int gai = getaddrinfo(host, port, &hints, &ai);
-	if (gai != 0) {
-		snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(gai));
-		return MOSAIC_ENET;
-	}
-	int rv = MOSAIC_ENET, e = ECONNREFUSED;
-	for (struct addrinfo *a = ai; a && rv != 0; a = a->ai_next) {
-		int fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (fd < 0)
-			continue;
-		if (connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
-			e = errno;
-			close(fd);
-			continue;
-		}
-		int soerr = ETIMEDOUT;
-		socklen_t sl = sizeof(soerr);
-		if (wait_fd(fd, POLLOUT, end) == 0)
-			getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-		if (soerr == 0) {
-			*out = fd;
-			rv = MOSAIC_OK;
-		} else {
-			e = soerr;
-			close(fd);
-		}
-	}
-	freeaddrinfo(ai);
+	char why[256];
+	int rv = net_dial(host, port, end, out, why, sizeof(why));
 	if (rv != 0)
-		snprintf(err, errlen, "cannot connect to %s:%s: %s", host, port, strerror(e));
-	return rv;
+		snprintf(err, errlen, "cannot connect to %s:%s: %s", host, port, why);
+	return rv == 0 ? 0 : MOSAIC_ENET;
 }
 
 /* Parse "HTTP/1.1 200 OK\r\nName: value\r\n...\r\n\r\n" at the start of buf. */
@@ -121,7 +84,7 @@ mbatch_http_get(const char *base, const char *path, double timeout, size_t max, 
 		if (n > 0)
 			sent += (size_t)n;
 		else if (n < 0 && errno == EAGAIN)
-			rv = wait_fd(fd, POLLOUT, end);
+			rv = net_wait(fd, POLLOUT, end);
 		else
 			rv = MOSAIC_ENET;
 	}
@@ -150,7 +113,7 @@ mbatch_http_get(const char *base, const char *path, double timeout, size_t max, 
 		} else if (n == 0) {
 			break;
 		} else if (errno == EAGAIN || errno == EINTR) {
-			rv = wait_fd(fd, POLLIN, end);
+			rv = net_wait(fd, POLLIN, end);
 		} else {
 			rv = MOSAIC_ENET;
 		}

@@ -14,11 +14,10 @@
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
-#include "messenger.h"
+#include "rpc.h"
 
 #define MAX_TYPES 16
-#define PEER_IDLE 1.0 /* seconds: CLI processes come and go; their pipes need not linger */
-#define PEER_SWEEP 0.5
+#define CONN_PREFIX "rpc:" /* a request's `from`: the connection it came on */
 
 typedef struct outmsg {
 	char *to;
@@ -33,23 +32,16 @@ typedef struct inmsg {
 	struct inmsg *next;
 } inmsg;
 
-/* A CLI process answered lately (server thread only). */
-typedef struct recent {
-	char *addr;
-	double last;
-} recent;
-
 struct mbatchd_server {
 	pthread_t thread;
 	mosaic_loop *loop; /* the server thread's */
-	messenger *msgr;
+	rpc_server *rpc;
 	char url[MESSENGER_ADDR_MAX];
 	char address[MESSENGER_ADDR_MAX];
-	messenger_route routes[MAX_TYPES];
-	size_t nroutes;
-	int efd;        /* readable while requests wait for the daemon */
-	recent *recent; /* server thread only */
-	size_t nrecent, caprecent;
+	uint32_t types[MAX_TYPES];
+	const ProtobufCMessageDescriptor *descs[MAX_TYPES];
+	size_t ntypes;
+	int efd; /* readable while requests wait for the daemon */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
@@ -71,22 +63,36 @@ mbatchd_server_request_free(mbatchd_server_request *r)
 	free(r);
 }
 
-/* Server thread: a request arrived, already checked by unpacking it. It is
- * packed again (a few hundred bytes, or the script) and handed over. */
+/* Server thread: a request arrived. It is checked by unpacking it (a
+ * type this server does not take, or a payload that does not decode, is
+ * dropped with a log line, as the messenger would) and handed over as
+ * the bytes that came. */
 static void
-on_request(void *ctx, const char *from, const ProtobufCMessage *msg)
+on_request(void *ctx, uint64_t conn, uint32_t type, uint64_t seq, const uint8_t *payload, size_t len)
 {
 	mbatchd_server *srv = ctx;
-	uint32_t type = 0;
-	for (size_t i = 0; i < srv->nroutes; i++)
-		if (srv->routes[i].desc == msg->descriptor)
-			type = srv->routes[i].type;
+	(void)seq;
+	const ProtobufCMessageDescriptor *desc = NULL;
+	for (size_t i = 0; i < srv->ntypes; i++)
+		if (srv->types[i] == type)
+			desc = srv->descs[i];
+	if (!desc) {
+		LOGW("dropped a request of unknown type %u", type);
+		return;
+	}
+	ProtobufCMessage *msg = protobuf_c_message_unpack(desc, NULL, len, payload ? payload : (const uint8_t *)"");
+	if (!msg) {
+		LOGW("dropped a request of type %u: its payload does not decode as %s", type, desc->name);
+		return;
+	}
+	protobuf_c_message_free_unpacked(msg, NULL);
 	mbatchd_server_request *r = xcalloc(1, sizeof(*r));
 	r->type = type;
-	r->from = xstrdup(from);
-	r->len = protobuf_c_message_get_packed_size(msg);
-	r->payload = xmalloc(r->len ? r->len : 1);
-	protobuf_c_message_pack(msg, r->payload);
+	r->from = xasprintf(CONN_PREFIX "%llu", (unsigned long long)conn);
+	r->len = len;
+	r->payload = xmalloc(len ? len : 1);
+	if (len)
+		memcpy(r->payload, payload, len);
 	inmsg *m = xcalloc(1, sizeof(*m));
 	m->req = r;
 	pthread_mutex_lock(&srv->mu);
@@ -101,47 +107,13 @@ on_request(void *ctx, const char *from, const ProtobufCMessage *msg)
 	(void)n;
 }
 
-/* The messenger keeps a pipe to every peer for minutes, redialling a
- * peer that went away; a CLI process is gone a moment after its answer,
- * so its pipe is closed once it has been idle a while. */
-static void
-note_peer(mbatchd_server *srv, const char *addr, double now)
-{
-	for (size_t i = 0; i < srv->nrecent; i++)
-		if (strcmp(srv->recent[i].addr, addr) == 0) {
-			srv->recent[i].last = now;
-			return;
-		}
-	if (srv->nrecent == srv->caprecent) {
-		srv->caprecent = srv->caprecent ? 2 * srv->caprecent : 64;
-		srv->recent = xrealloc(srv->recent, srv->caprecent * sizeof(*srv->recent));
-	}
-	srv->recent[srv->nrecent++] = (recent){.addr = xstrdup(addr), .last = now};
-}
-
-static void
-sweep_peers(mosaic_loop *loop, void *arg)
-{
-	mbatchd_server *srv = arg;
-	double now = loop_now(loop);
-	size_t k = 0;
-	for (size_t i = 0; i < srv->nrecent; i++) {
-		if (now - srv->recent[i].last > PEER_IDLE) {
-			messenger_forget(srv->msgr, srv->recent[i].addr);
-			free(srv->recent[i].addr);
-		} else {
-			srv->recent[k++] = srv->recent[i];
-		}
-	}
-	srv->nrecent = k;
-	loop_timer_start(loop, PEER_SWEEP, sweep_peers, srv);
-}
-
-/* Server thread: send every queued reply. */
+/* Server thread: send every queued reply on its connection. A client
+ * that left (Ctrl-C during a wait) is no error. */
 static void
 flush_out(mosaic_loop *loop, void *arg)
 {
 	mbatchd_server *srv = arg;
+	(void)loop;
 	pthread_mutex_lock(&srv->mu);
 	outmsg *list = srv->out_head;
 	srv->out_head = srv->out_tail = NULL;
@@ -149,10 +121,19 @@ flush_out(mosaic_loop *loop, void *arg)
 	pthread_mutex_unlock(&srv->mu);
 	while (list) {
 		outmsg *next = list->next;
-		int rv = messenger_send_raw(srv->msgr, list->to, list->type, list->payload, list->len);
-		if (rv != 0)
-			LOGW("cannot answer %s: %s", list->to, mosaic_strerror(rv));
-		note_peer(srv, list->to, loop_now(loop));
+		char *end = NULL;
+		unsigned long long conn = 0;
+		if (strncmp(list->to, CONN_PREFIX, strlen(CONN_PREFIX)) == 0)
+			conn = strtoull(list->to + strlen(CONN_PREFIX), &end, 10);
+		if (!end || *end) {
+			LOGW("cannot answer '%s': not a connection of this server", list->to);
+		} else {
+			int rv = rpc_server_reply(srv->rpc, conn, list->type, 0, list->payload, list->len);
+			if (rv == MOSAIC_ENOENT)
+				LOGD("the client of connection %llu left before its answer", conn);
+			else if (rv != 0)
+				LOGW("cannot answer connection %llu: %s", conn, mosaic_strerror(rv));
+		}
 		free(list->to);
 		free(list->payload);
 		free(list);
@@ -167,31 +148,26 @@ server_main(void *arg)
 	char err[512] = "";
 	int rv = loop_new(&srv->loop);
 	if (rv == 0)
-		rv = messenger_open(&srv->msgr, srv->loop, srv->url, srv->routes, srv->nroutes, srv, err,
-		                    sizeof(err));
+		rv = rpc_server_open(&srv->rpc, srv->loop, srv->url, on_request, srv, err, sizeof(err));
 	pthread_mutex_lock(&srv->mu);
 	srv->open_rv = rv;
 	snprintf(srv->open_err, sizeof(srv->open_err), "%s", err);
 	if (rv == 0)
-		snprintf(srv->address, sizeof(srv->address), "%s", messenger_address(srv->msgr));
+		snprintf(srv->address, sizeof(srv->address), "%s", rpc_server_address(srv->rpc));
 	srv->started = true;
 	pthread_cond_signal(&srv->cond);
 	pthread_mutex_unlock(&srv->mu);
 	if (rv != 0)
 		return NULL;
-	loop_timer_start(srv->loop, PEER_SWEEP, sweep_peers, srv);
 	loop_run(srv->loop);
-	/* Replies queued just before the stop still go out; the messenger
-	 * gets a moment to hand them to the network. */
+	/* Replies queued just before the stop still go out; the sockets get a
+	 * moment to take them. */
 	flush_out(srv->loop, srv);
 	double end = mosaic_mono_now() + 0.2;
 	while (mosaic_mono_now() < end)
 		loop_run_once(srv->loop, 0.05);
-	messenger_close(srv->msgr);
-	srv->msgr = NULL;
-	for (size_t i = 0; i < srv->nrecent; i++)
-		free(srv->recent[i].addr);
-	free(srv->recent);
+	rpc_server_close(srv->rpc);
+	srv->rpc = NULL;
 	return NULL;
 }
 
@@ -205,9 +181,11 @@ mbatchd_server_open(mbatchd_server **out, const char *url, const uint32_t *types
 	}
 	mbatchd_server *srv = xcalloc(1, sizeof(*srv));
 	snprintf(srv->url, sizeof(srv->url), "%s", url);
-	for (size_t i = 0; i < ntypes; i++)
-		srv->routes[i] = (messenger_route){.type = types[i], .desc = descs[i], .fn = on_request};
-	srv->nroutes = ntypes;
+	for (size_t i = 0; i < ntypes; i++) {
+		srv->types[i] = types[i];
+		srv->descs[i] = descs[i];
+	}
+	srv->ntypes = ntypes;
 	pthread_mutex_init(&srv->mu, NULL);
 	pthread_cond_init(&srv->cond, NULL);
 	srv->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -228,7 +206,7 @@ mbatchd_server_open(mbatchd_server **out, const char *url, const uint32_t *types
 	int rv = srv->open_rv;
 	pthread_mutex_unlock(&srv->mu);
 	if (rv != 0) {
-		snprintf(err, errlen, "cannot listen on %s: %s", url, srv->open_err);
+		snprintf(err, errlen, "%s", srv->open_err);
 		pthread_join(srv->thread, NULL);
 		if (srv->loop)
 			loop_free(srv->loop);

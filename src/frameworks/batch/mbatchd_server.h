@@ -1,7 +1,9 @@
-/* mbatchd_server.h - mbatchd's CLI endpoint: a thread of its own running a
- * messenger (the only module that knows nng) on the daemon's listening
- * address, because the scheduler library's loop is not ours to add a
- * messenger to.
+/* mbatchd_server.h - mbatchd's CLI endpoint: a thread of its own running
+ * an rpc server (src/common/rpc.h: request and answer on one connection,
+ * no dial-back to a CLI process that lives for milliseconds) on the
+ * daemon's listening address, because the scheduler library's loop is
+ * not ours to add sockets to. A request's `from` names its connection
+ * ("rpc:N"); an answer sent to it goes back on that connection.
  *
  * Requests travel to the daemon's loop through a queue and an eventfd that
  * loop watches; replies travel back through the server loop's loop_post.

@@ -16,6 +16,7 @@
 
 #include "errors.h"
 #include "mem.h"
+#include "net.h"
 
 #define HEAD_MAX (16u << 10)
 
@@ -86,58 +87,15 @@ httpc_url_split(const char *url, char *host, size_t hostcap, char *port, size_t 
 	return MOSAIC_OK;
 }
 
-/* Waits until fd is ready for events or the deadline passes. */
-static int
-wait_fd(int fd, short events, double deadline)
-{
-	for (;;) {
-		double left = deadline - mono();
-		if (left <= 0)
-			return MOSAIC_ETIMEDOUT;
-		struct pollfd p = {.fd = fd, .events = events};
-		int n = poll(&p, 1, (int)(left * 1000) + 1);
-		if (n > 0)
-			return MOSAIC_OK;
-		if (n < 0 && errno != EINTR)
-			return MOSAIC_EIO;
-	}
-}
-
 static int
 dial(const char *host, const char *port, double timeout, int *out, httpc_result *r)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
-	int g = getaddrinfo(host, port, &hints, &ai);
-	if (g != 0) {
-		seterr(r, "cannot resolve %s: %s", host, gai_strerror(g));
-		return MOSAIC_ENET;
-	}
-	int rv = MOSAIC_ENET;
-	for (struct addrinfo *a = ai; a; a = a->ai_next) {
-		int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
-			seterr(r, "connect to %s:%s: %s", host, port, strerror(errno));
-			close(fd);
-			continue;
-		}
-		rv = wait_fd(fd, POLLOUT, mono() + timeout);
-		int soerr = 0;
-		socklen_t sl = sizeof(soerr);
-		if (rv == MOSAIC_OK && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0) {
-			*out = fd;
-			freeaddrinfo(ai);
-			return MOSAIC_OK;
-		}
-		if (rv == MOSAIC_ETIMEDOUT)
-			seterr(r, "connect to %s:%s: timed out after %.1f s", host, port, timeout);
-		else
-			seterr(r, "connect to %s:%s: %s", host, port, strerror(soerr ? soerr : errno));
-		rv = rv == MOSAIC_ETIMEDOUT ? rv : MOSAIC_ENET;
-		close(fd);
-	}
-	freeaddrinfo(ai);
+	char why[256];
+	int rv = net_dial(host, port, mono() + timeout, out, why, sizeof(why));
+	if (rv == MOSAIC_ETIMEDOUT)
+		seterr(r, "connect to %s:%s: timed out after %.1f s", host, port, timeout);
+	else if (rv != 0)
+		seterr(r, "connect to %s:%s: %s", host, port, why);
 	return rv;
 }
 
@@ -154,7 +112,7 @@ send_all(int fd, const char *p, size_t n, double timeout, httpc_result *r)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (wait_fd(fd, POLLOUT, mono() + timeout) != 0) {
+			if (net_wait(fd, POLLOUT, mono() + timeout) != 0) {
 				seterr(r, "sending the request timed out");
 				return MOSAIC_ETIMEDOUT;
 			}
@@ -177,7 +135,7 @@ recv_some(int fd, char *buf, size_t cap, double timeout, int *rv, httpc_result *
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (wait_fd(fd, POLLIN, mono() + timeout) != 0) {
+			if (net_wait(fd, POLLIN, mono() + timeout) != 0) {
 				seterr(r, "no data for %.1f s", timeout);
 				*rv = MOSAIC_ETIMEDOUT;
 				return -1;
