@@ -1,6 +1,7 @@
 #include "messenger.h"
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +22,21 @@
 /* Messages handled per wake-up, so one busy peer cannot starve timers. */
 #define RECV_BUDGET 512
 #define PEER_BUCKETS 1024
+/* A batch is sent once it holds this much, without waiting for the end
+ * of the loop's turn; an envelope larger than this goes alone. */
+#define BATCH_BYTES (256u << 10)
 
 typedef struct peer {
 	char *addr;
 	nng_socket sock;
 	double last_used;
 	struct peer *next;
+	/* Envelopes queued during this turn of the loop, as the body of an
+	 * EnvelopeBatch: each is field 1's tag, a varint length, the bytes. */
+	uint8_t *pend;
+	size_t pend_len, pend_cap;
+	uint32_t npend;
+	size_t first_hdr; /* the first envelope's tag + length bytes */
 } peer;
 
 struct messenger {
@@ -41,8 +51,12 @@ struct messenger {
 	uint64_t seq;
 	peer *buckets[PEER_BUCKETS];
 	uint64_t idle_timer;
+	uint64_t flush_timer; /* armed while some peer has envelopes queued */
+	size_t npending_peers;
 	messenger_stats stats;
 };
+
+static void flush_all(mosaic_loop *loop, void *arg);
 
 static uint32_t
 hash_str(const char *s)
@@ -62,8 +76,10 @@ find_route(const messenger *m, uint32_t type)
 	return NULL;
 }
 
+/* Decode one envelope and hand its payload to its route. nested: it came
+ * inside a batch (where another batch is not allowed). */
 static void
-dispatch(messenger *m, const uint8_t *body, size_t len)
+dispatch(messenger *m, const uint8_t *body, size_t len, bool nested)
 {
 	if (len > MESSENGER_MAX_MSG) {
 		m->stats.dropped_oversized++;
@@ -76,10 +92,26 @@ dispatch(messenger *m, const uint8_t *body, size_t len)
 		LOGW("dropped an undecodable %zu-byte message", len);
 		return;
 	}
-	const messenger_route *r = find_route(m, env->type);
+	if (env->type == MOSAIC__MESSAGE_TYPE__MSG_BATCH && !nested) {
+		Mosaic__EnvelopeBatch *b = mosaic__envelope_batch__unpack(
+		    NULL, env->has_payload ? env->payload.len : 0,
+		    env->has_payload ? env->payload.data : (const uint8_t *)"");
+		if (!b) {
+			m->stats.dropped_undecodable++;
+			LOGW("dropped an undecodable batch of %zu bytes from %s", len, env->from);
+		} else {
+			for (size_t i = 0; i < b->n_envelopes; i++)
+				dispatch(m, b->envelopes[i].data, b->envelopes[i].len, true);
+			mosaic__envelope_batch__free_unpacked(b, NULL);
+		}
+		mosaic__envelope__free_unpacked(env, NULL);
+		return;
+	}
+	const messenger_route *r = env->type == MOSAIC__MESSAGE_TYPE__MSG_BATCH ? NULL : find_route(m, env->type);
 	if (!r) {
 		m->stats.dropped_unknown_type++;
-		LOGW("dropped a message of unknown type %u from %s", env->type, env->from);
+		LOGW("dropped a message of %s type %u from %s", nested ? "unexpected (in a batch)" : "unknown",
+		    env->type, env->from);
 		mosaic__envelope__free_unpacked(env, NULL);
 		return;
 	}
@@ -110,7 +142,7 @@ on_readable(mosaic_loop *loop, int fd, int revents, void *arg)
 				LOGW("receive: %s", nng_strerror(rv));
 			return;
 		}
-		dispatch(m, nng_msg_body(msg), nng_msg_len(msg));
+		dispatch(m, nng_msg_body(msg), nng_msg_len(msg), false);
 		nng_msg_free(msg);
 	}
 }
@@ -120,6 +152,7 @@ peer_close(peer *p)
 {
 	nng_close(p->sock);
 	free(p->addr);
+	free(p->pend);
 	free(p);
 }
 
@@ -132,7 +165,7 @@ idle_sweep(mosaic_loop *loop, void *arg)
 		peer **pp = &m->buckets[b];
 		while (*pp) {
 			peer *p = *pp;
-			if (now - p->last_used > MESSENGER_IDLE_SECONDS) {
+			if (now - p->last_used > MESSENGER_IDLE_SECONDS && p->npend == 0) {
 				*pp = p->next;
 				LOGD("closing idle peer %s", p->addr);
 				peer_close(p);
@@ -204,6 +237,8 @@ messenger_close(messenger *m)
 {
 	if (!m)
 		return;
+	flush_all(m->loop, m); /* what this turn queued still goes */
+	loop_timer_cancel(m->loop, m->flush_timer);
 	loop_fd_remove(m->loop, m->recv_fd);
 	loop_timer_cancel(m->loop, m->idle_timer);
 	for (size_t b = 0; b < PEER_BUCKETS; b++) {
@@ -255,6 +290,91 @@ peer_get(messenger *m, const char *to)
 	return p;
 }
 
+/* Hand one nng message (an envelope, or a batch of count) to the peer's
+ * socket; drops and counts it when nng will not take it. */
+static void
+peer_push(messenger *m, peer *p, const uint8_t *body, size_t size, uint32_t count)
+{
+	nng_msg *msg;
+	if (nng_msg_alloc(&msg, size) != 0)
+		abort();
+	memcpy(nng_msg_body(msg), body, size);
+	int rv = nng_sendmsg(p->sock, msg, NNG_FLAG_NONBLOCK);
+	if (rv != 0) {
+		nng_msg_free(msg);
+		m->stats.send_failed += count;
+		LOGW("dropped %u message%s to %s: %s", count, count == 1 ? "" : "s", p->addr, nng_strerror(rv));
+		return;
+	}
+	m->stats.sent += count;
+}
+
+static size_t
+varint_len(size_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/* Send what the peer has queued: one envelope as itself, several as one
+ * MSG_BATCH envelope. */
+static void
+peer_flush(messenger *m, peer *p)
+{
+	if (p->npend == 0)
+		return;
+	if (p->npend == 1) {
+		size_t hdr = p->first_hdr; /* tag + length */
+		peer_push(m, p, p->pend + hdr, p->pend_len - hdr, 1);
+	} else {
+		Mosaic__Envelope env = MOSAIC__ENVELOPE__INIT;
+		env.type = MOSAIC__MESSAGE_TYPE__MSG_BATCH;
+		env.from = m->address;
+		env.has_seq = 1;
+		env.seq = ++m->seq;
+		env.has_payload = 1;
+		env.payload.data = p->pend;
+		env.payload.len = p->pend_len;
+		size_t size = mosaic__envelope__get_packed_size(&env);
+		nng_msg *msg;
+		if (nng_msg_alloc(&msg, size) != 0)
+			abort();
+		mosaic__envelope__pack(&env, nng_msg_body(msg));
+		int rv = nng_sendmsg(p->sock, msg, NNG_FLAG_NONBLOCK);
+		if (rv != 0) {
+			nng_msg_free(msg);
+			m->stats.send_failed += p->npend;
+			LOGW("dropped %u messages to %s: %s", p->npend, p->addr, nng_strerror(rv));
+		} else {
+			m->stats.sent += p->npend;
+			m->stats.batches++;
+		}
+	}
+	p->pend_len = 0;
+	p->npend = 0;
+	m->npending_peers--;
+	if (p->pend_cap > 4 * BATCH_BYTES) { /* after a burst */
+		free(p->pend);
+		p->pend = NULL;
+		p->pend_cap = 0;
+	}
+}
+
+static void
+flush_all(mosaic_loop *loop, void *arg)
+{
+	messenger *m = arg;
+	(void)loop;
+	m->flush_timer = 0;
+	for (size_t b = 0; b < PEER_BUCKETS && m->npending_peers; b++)
+		for (peer *p = m->buckets[b]; p; p = p->next)
+			peer_flush(m, p);
+}
+
 int
 messenger_send_raw(messenger *m, const char *to, uint32_t type, const uint8_t *payload, size_t len)
 {
@@ -281,18 +401,39 @@ messenger_send_raw(messenger *m, const char *to, uint32_t type, const uint8_t *p
 		return MOSAIC_ENET;
 	}
 	p->last_used = loop_now(m->loop);
-	nng_msg *msg;
-	if (nng_msg_alloc(&msg, size) != 0)
-		abort();
-	mosaic__envelope__pack(&env, nng_msg_body(msg));
-	int rv = nng_sendmsg(p->sock, msg, NNG_FLAG_NONBLOCK);
-	if (rv != 0) {
-		nng_msg_free(msg);
-		m->stats.send_failed++;
-		LOGW("dropped a message of type %u to %s: %s", type, to, nng_strerror(rv));
-		return MOSAIC_ENET;
+	size_t need = 1 + varint_len(size) + size;
+	if (p->npend && p->pend_len + need > BATCH_BYTES)
+		peer_flush(m, p);
+	if (need > BATCH_BYTES) { /* large: alone, after what was queued */
+		uint8_t *buf = xmalloc(size);
+		mosaic__envelope__pack(&env, buf);
+		peer_push(m, p, buf, size, 1);
+		free(buf);
+		return MOSAIC_OK;
 	}
-	m->stats.sent++;
+	if (p->pend_len + need > p->pend_cap) {
+		p->pend_cap = p->pend_cap ? 2 * p->pend_cap : 4096;
+		while (p->pend_cap < p->pend_len + need)
+			p->pend_cap *= 2;
+		p->pend = xrealloc(p->pend, p->pend_cap);
+	}
+	uint8_t *w = p->pend + p->pend_len;
+	if (p->npend == 0)
+		p->first_hdr = need - size;
+	*w++ = 0x0a; /* field 1, length-delimited */
+	for (size_t v = size; ; v >>= 7) {
+		if (v < 0x80) {
+			*w++ = (uint8_t)v;
+			break;
+		}
+		*w++ = (uint8_t)(v | 0x80);
+	}
+	mosaic__envelope__pack(&env, w);
+	p->pend_len += need;
+	if (p->npend++ == 0)
+		m->npending_peers++;
+	if (!m->flush_timer) /* at the end of this turn of the loop */
+		m->flush_timer = loop_timer_start(m->loop, 0, flush_all, m);
 	return MOSAIC_OK;
 }
 
@@ -322,6 +463,7 @@ messenger_forget(messenger *m, const char *to)
 	for (peer **pp = &m->buckets[b]; *pp; pp = &(*pp)->next) {
 		if (strcmp((*pp)->addr, to) == 0) {
 			peer *p = *pp;
+			peer_flush(m, p);
 			*pp = p->next;
 			peer_close(p);
 			m->stats.peers--;

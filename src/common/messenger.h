@@ -2,8 +2,14 @@
  * The only module that knows nng.
  *
  * Each daemon listens on one address (tcp://host:port, ipc://path) with a
- * pull socket; a peer is named by its address. Sending goes through one push
- * socket per peer, dialed on first use; nng reconnects it by itself and
+ * pull socket; a peer is named by its address. Envelopes sent to one peer
+ * during one turn of the loop leave together at its end, as one MSG_BATCH
+ * envelope when there are several (each nng message costs thread hand-offs
+ * at both ends; a busy daemon sends hundreds of updates and acks to the
+ * same peer per turn); order per peer is kept, and the receiver handles
+ * each as if it came alone. messenger_close sends what is queued. Sending
+ * goes through one push socket per peer, dialed on first use; nng
+ * reconnects it by itself and
  * buffers up to MESSENGER_SENDBUF messages while the peer is away (beyond
  * that a send is dropped and counted: the protocols above retry what
  * matters). Peers unused for MESSENGER_IDLE_SECONDS are closed.
@@ -50,6 +56,7 @@ typedef struct messenger_stats {
 	uint64_t dropped_undecodable;
 	uint64_t dropped_unknown_type;
 	uint64_t send_failed; /* queue full or peer address unusable */
+	uint64_t batches;     /* MSG_BATCH envelopes sent (each counted in sent per envelope) */
 	uint64_t peers;
 } messenger_stats;
 
