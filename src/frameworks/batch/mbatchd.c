@@ -54,13 +54,20 @@ round_cb(mosaic_sched *s, void *arg)
 	round_run(arg);
 }
 
+/* A round runs at the end of the loop's turn in which something changed;
+ * under a stream of changes (submits from many clients, status updates)
+ * at most one per MBATCHD_ROUND_GAP, so that one commit (an fdatasync,
+ * the dearest part of a round) carries what arrived meanwhile: group
+ * commit. When idle, the first change is handled at once. */
 void
 mbatchd_touch(mbatchd *d)
 {
 	if (d->round_armed || !d->s)
 		return;
 	d->round_armed = true;
-	mosaic_sched_timer_add(d->s, 0, round_cb, d);
+	double since = mosaic_sched_now(d->s) - d->last_round;
+	double delay = since >= 0 && since < MBATCHD_ROUND_GAP ? MBATCHD_ROUND_GAP - since : 0;
+	mosaic_sched_timer_add(d->s, delay, round_cb, d);
 }
 
 void
@@ -168,6 +175,7 @@ static void
 round_run(mbatchd *d)
 {
 	d->round_armed = true; /* what the round itself changes goes in this commit */
+	d->last_round = mosaic_sched_now(d->s);
 	d->stats.rounds++;
 	if (d->want_schedule && d->subscribed)
 		sched_round(d);

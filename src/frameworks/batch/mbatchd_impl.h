@@ -41,6 +41,7 @@
 #define MBATCHD_INFLIGHT_HOLD 1.0     /* cores of a new task, counted busy after it runs */
 #define MBATCHD_DECLINE_IDLE 30.0     /* refuse_seconds when nothing waits */
 #define MBATCHD_DECLINE_HELD 1.0      /* refuse_seconds for an offer held too long */
+#define MBATCHD_ROUND_GAP 0.002      /* seconds between rounds (group commit) while changes stream in */
 #define MBATCHD_LIST_PAGE 2000        /* jobs in one ListReply at most */
 #define MBATCHD_LIST_BYTES (2u << 20) /* and about this many bytes (scripts with detail) */
 
@@ -197,6 +198,7 @@ struct mbatchd {
 
 	/* The round: what changed, and what waits for the commit. */
 	bool round_armed;
+	double last_round; /* monotonic time the last round began */
 	VEC(bjob *) dirty;
 	VEC(bsub *) dirty_subs;
 	bool meta_dirty;
