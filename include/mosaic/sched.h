@@ -80,7 +80,8 @@ const char *mosaic_sched_strerror(int err);
 /* ---- resources ------------------------------------------------------- */
 
 #define MOSAIC_SCHED_MAX_PORT_RANGES 16
-#define MOSAIC_SCHED_ID_MAX 64 /* ids are 1-63 of [A-Za-z0-9._-] */
+#define MOSAIC_SCHED_ID_MAX 64             /* ids are 1-63 of [A-Za-z0-9._-] */
+#define MOSAIC_SCHED_MAX_SCRIPT (1u << 20) /* bytes of a task's inline script */
 
 typedef struct mosaic_sched_range {
 	uint32_t begin; /* inclusive */
@@ -223,9 +224,18 @@ typedef struct mosaic_sched_task {
 	const char *agent_id; /* required: the agent of one of the offers being accepted */
 	mosaic_sched_resources resources;
 	/* The command: exactly one of shell (run by /bin/sh -c) and argv
-	 * (NULL-terminated, argv[0] the program, executed directly). */
+	 * (NULL-terminated, argv[0] the program, executed directly); or a
+	 * script, with or without argv. */
 	const char *shell;
 	const char *const *argv;
+	/* An inline script (CommandInfo.script): at most MOSAIC_SCHED_MAX_SCRIPT
+	 * bytes, starting with "#!". The executor writes it to
+	 * <sandbox>/script (the task's user's, mode 0700) and the task execs
+	 * it, so its #! line chooses the interpreter - one process, no shell
+	 * in between. argv, when given, is its argv: argv[0] a name (the
+	 * kernel puts the interpreter and the script's path there), then the
+	 * script's arguments ($1...). shell must be NULL. */
+	const char *script;
 	const char *const *env;  /* NULL-terminated "NAME=value" entries, or NULL */
 	const char *user;        /* run as this user when the agent runs as root */
 	const char *cwd;         /* default: the sandbox */

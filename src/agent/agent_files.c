@@ -8,6 +8,7 @@
 #include "agent_path.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -83,6 +84,29 @@ clean_path(const char *path, char *out, size_t cap)
 	return len ? 200 : 404;
 }
 
+/* The latest run of a task: the highest number among runs/<n> (the agent
+ * numbers them upwards), or -1 for none. */
+static long
+latest_run(const char *runs)
+{
+	DIR *d = opendir(runs);
+	if (!d)
+		return -1;
+	long best = -1;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char *end;
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		errno = 0;
+		long n = strtol(de->d_name, &end, 10);
+		if (*end == '\0' && errno == 0 && n > best)
+			best = n;
+	}
+	closedir(d);
+	return best;
+}
+
 int
 agent_files_open_target(const char *work_dir, const char *rel, int *fd, uint64_t *size)
 {
@@ -96,11 +120,13 @@ agent_files_open_target(const char *work_dir, const char *rel, int *fd, uint64_t
 	if (status != 200)
 		return status;
 
-	char runs[PATH_MAX], runs_real[PATH_MAX], link[PATH_MAX], sandbox[PATH_MAX];
+	char runs[PATH_MAX], runs_real[PATH_MAX], latest[PATH_MAX], sandbox[PATH_MAX];
+	long run;
 	if (agent_path(runs, sizeof(runs), "%s/frameworks/%s/tasks/%s/runs", work_dir, fw, task) ||
-	    agent_path(link, sizeof(link), "%s/latest", runs))
+	    !realpath(runs, runs_real) || (run = latest_run(runs_real)) < 0 ||
+	    agent_path(latest, sizeof(latest), "%s/%ld", runs_real, run))
 		return 404;
-	if (!realpath(runs, runs_real) || !realpath(link, sandbox) || !inside(sandbox, runs_real))
+	if (!realpath(latest, sandbox) || !inside(sandbox, runs_real))
 		return 404;
 
 	char target[PATH_MAX], real[PATH_MAX];

@@ -5,8 +5,9 @@
  *   GET /health
  *
  * The handler runs on nng's threads and never touches agent state: sandbox
- * paths are deterministic (<work_dir>/frameworks/<fw>/tasks/<task>/runs/
- * latest), so it resolves everything from the file system alone. */
+ * paths are deterministic (<work_dir>/frameworks/<fw>/tasks/<task>/runs/<n>,
+ * the latest run being the highest n), so it resolves everything from the
+ * file system alone. */
 #ifndef MOSAIC_AGENT_FILES_H
 #define MOSAIC_AGENT_FILES_H
 

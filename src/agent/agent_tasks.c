@@ -318,24 +318,25 @@ agent_tasks_status_acked(void *ctx, const char *fw, const char *task, int state,
 /* ---- RunTasks ---- */
 
 /* <work_dir>/frameworks/<fw>/tasks/<task>/runs/<n>, n one past the
- * highest run so far, and runs/latest pointing at it. */
+ * highest run so far. No runs/latest link: the file server takes the
+ * highest run as the latest (an inode and a rename the less per task). */
 static int
 make_sandbox(agent *a, agent_task *t, char *err, size_t errlen)
 {
-	char runs[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX], latest[PATH_MAX], name[32];
-	if (agent_path(runs, sizeof(runs), "%s/frameworks/%s/tasks/%s/runs", a->cfg.work_dir, t->fw->id,
-	               t->id) ||
-	    agent_path(tmp, sizeof(tmp), "%s/latest.tmp", runs) ||
-	    agent_path(latest, sizeof(latest), "%s/latest", runs)) {
+	char task[PATH_MAX], runs[PATH_MAX], path[PATH_MAX];
+	if (agent_path(task, sizeof(task), "%s/frameworks/%s/tasks/%s", a->cfg.work_dir, t->fw->id, t->id) ||
+	    agent_path(runs, sizeof(runs), "%s/runs", task)) {
 		agent_msg(err, errlen, "sandbox path under %s too long", a->cfg.work_dir);
 		return MOSAIC_ETOOBIG;
 	}
-	if (util_mkdir_p(runs) != 0) {
+	/* A task id new here (the usual case) has no runs to count. */
+	bool fresh = mkdir(task, 0755) == 0;
+	if (fresh ? mkdir(runs, 0755) != 0 : util_mkdir_p(runs) != 0) {
 		agent_msg(err, errlen, "cannot create %s: %s", runs, strerror(errno));
 		return MOSAIC_EIO;
 	}
 	long next = 0;
-	DIR *d = opendir(runs);
+	DIR *d = fresh ? NULL : opendir(runs);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		char *end;
@@ -357,14 +358,10 @@ make_sandbox(agent *a, agent_task *t, char *err, size_t errlen)
 			return MOSAIC_EIO;
 		}
 	}
-	if (t->uid >= 0 && chown(path, (uid_t)t->uid, (gid_t)t->gid) != 0) {
+	/* the task's user's (a chown to ourselves would only dirty the inode) */
+	if (t->uid >= 0 && ((uid_t)t->uid != geteuid() || (gid_t)t->gid != getegid()) &&
+	    chown(path, (uid_t)t->uid, (gid_t)t->gid) != 0) {
 		agent_msg(err, errlen, "cannot give %s to uid %d: %s", path, t->uid, strerror(errno));
-		return MOSAIC_EIO;
-	}
-	snprintf(name, sizeof(name), "%ld", next);
-	unlink(tmp);
-	if (symlink(name, tmp) != 0 || rename(tmp, latest) != 0) {
-		agent_msg(err, errlen, "cannot link %s: %s", latest, strerror(errno));
 		return MOSAIC_EIO;
 	}
 	t->sandbox = xstrdup(path);

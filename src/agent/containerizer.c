@@ -1,10 +1,15 @@
-/* containerizer.c - fork+exec of tasks into their isolation, signalling,
- * reaping.
+/* containerizer.c - vfork-style spawning of tasks into their isolation,
+ * signalling, reaping.
  *
- * The parent process runs nng threads, which are not fork-safe, so the
- * child between fork and exec makes system calls only: everything that
- * allocates or parses (argv, paths, cpu masks, groups, cgroup fds) is
- * prepared in a child_plan before fork. */
+ * The child is made with clone(CLONE_VM | CLONE_VFORK) on a stack of its
+ * own: it shares the parent's memory (no page tables to copy, no
+ * copy-on-write faults in the parent afterwards) and the parent sleeps
+ * until it has exec'd or exited. So the child, from clone to execve, makes
+ * system calls only: it must not allocate, take a lock (nng's threads hold
+ * them; stdio's too) or write the parent's memory, except the one report
+ * it leaves on failure. Everything that allocates or parses (argv, paths,
+ * cpu masks, groups, cgroup fds, the script file) is prepared in a
+ * child_plan before. */
 #include "containerizer.h"
 
 #include <errno.h>
@@ -17,9 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "errors.h"
@@ -33,6 +40,10 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+/* The child's stack, from clone to execve: a few frames of system calls.
+ * Below it a guard page. */
+#define CHILD_STACK (64u << 10)
+#define USER_SLOTS 8
 
 typedef struct entry {
 	pid_t pid;
@@ -40,14 +51,30 @@ typedef struct entry {
 	iso_cgroup cg;
 } entry;
 
+/* One user as NSS gave it, and the groups for one primary gid. */
+typedef struct user_slot {
+	bool used, known;
+	uid_t uid;
+	double at; /* CLOCK_MONOTONIC seconds of the look-up */
+	char *name, *home;
+	gid_t gid;
+	bool have_groups;
+	gid_t groups_gid; /* the gid the group list was made for */
+	gid_t groups[MAX_GROUPS];
+	int ngroups;
+} user_slot;
+
 struct containerizer {
 	const isolator_ops *ops;
 	void *iso;
 	entry *entries;
 	unsigned n, cap;
+	char *stack; /* mapping of a guard page, then CHILD_STACK */
+	size_t stack_len;
+	user_slot users[USER_SLOTS];
 };
 
-/* Steps of the child's set-up, reported through the error pipe. */
+/* Steps of the child's set-up, as its report names them. */
 enum step {
 	ST_SETPGID,
 	ST_CGROUP,
@@ -65,12 +92,17 @@ enum step {
 };
 
 typedef struct report {
-	int step, err, index;
+	int step, err, index; /* step -1: no failure */
 } report;
 
 typedef struct child_plan {
 	const char *path; /* for execve */
 	char **argv;
+	/* A script's interpreter and its argv as the kernel would make them
+	 * from the #! line, run when the script itself may not be executed
+	 * (EACCES: a sandbox on a noexec file system). NULL: none. */
+	char *interp, *interp_arg;
+	char **interp_argv;
 	char *const *envp;
 	const char *cwd; /* NULL: sandbox */
 	const char *sandbox;
@@ -83,7 +115,9 @@ typedef struct child_plan {
 	gid_t groups[MAX_GROUPS];
 	int ngroups;
 	iso_child iso;
-	int errfd;
+	/* The parent's: written by the child only to say why it gives up
+	 * (the parent sleeps until the child execs or exits). */
+	volatile report *rep;
 } child_plan;
 
 static const isolator_ops *const all_ops[] = {&isolator_cgroup2_ops, &isolator_cgroup1_ops,
@@ -105,6 +139,18 @@ containerizer_open_with(containerizer **out, const char *group, const char *isol
 		containerizer *c = xcalloc(1, sizeof(*c));
 		c->ops = all_ops[i];
 		c->iso = st;
+		/* One stack for every child: launches are one at a time, and
+		 * the parent sleeps while a child runs on it. */
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		c->stack_len = CHILD_STACK + page;
+		c->stack = mmap(NULL, c->stack_len, PROT_READ | PROT_WRITE,
+		                MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (c->stack == MAP_FAILED) {
+			/* as xmalloc does: out of memory is not an error to handle */
+			fprintf(stderr, "out of memory mapping %zu bytes of stack\n", c->stack_len);
+			abort();
+		}
+		mprotect(c->stack, page, PROT_NONE);
 		*out = c;
 		return MOSAIC_OK;
 	}
@@ -128,6 +174,11 @@ containerizer_close(containerizer *c)
 		iso_cgroup_free(&c->entries[i].cg);
 	}
 	free(c->entries);
+	for (unsigned i = 0; i < USER_SLOTS; i++) {
+		free(c->users[i].name);
+		free(c->users[i].home);
+	}
+	munmap(c->stack, c->stack_len);
 	c->ops->close(c->iso);
 	free(c);
 }
@@ -149,16 +200,20 @@ find(containerizer *c, pid_t pid)
 
 /* ---- the child: system calls only from here to execve ---- */
 
-static _Noreturn void
+/* Sanitizer instrumentation may allocate (a fake stack frame) or report
+ * (stdio, locks): none of it in a child that shares our memory. */
+#define CHILD_CODE __attribute__((no_sanitize("address", "undefined")))
+
+CHILD_CODE static _Noreturn void
 fail(const child_plan *p, int step, int index)
 {
-	report r = {.step = step, .err = errno, .index = index};
-	ssize_t n = write(p->errfd, &r, sizeof(r));
-	(void)n;
+	p->rep->err = errno;
+	p->rep->index = index;
+	p->rep->step = step;
 	_exit(127);
 }
 
-static int
+CHILD_CODE static int
 open_onto(const char *path, int flags, int target)
 {
 	int fd = open(path, flags | O_CLOEXEC, 0644);
@@ -173,7 +228,7 @@ open_onto(const char *path, int flags, int target)
 	return 0;
 }
 
-static _Noreturn void
+CHILD_CODE static _Noreturn void
 child_run(const child_plan *p)
 {
 	struct sigaction dfl;
@@ -222,7 +277,15 @@ child_run(const child_plan *p)
 	 * older kernels say ENOSYS and the task inherits them) */
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execve(p->path, p->argv, p->envp);
+	if (errno == EACCES && p->interp_argv)
+		execve(p->interp, p->interp_argv, p->envp);
 	fail(p, ST_EXEC, 0);
+}
+
+CHILD_CODE static int
+child_main(void *arg)
+{
+	child_run(arg);
 }
 
 /* ---- the parent: everything that allocates happens here ---- */
@@ -274,7 +337,9 @@ is_dir(const char *p)
 }
 
 /* The task writes to path; <sandbox>/<name> links to it so logs are always
- * found in the sandbox. Returns the absolute path (owned by the caller). */
+ * found in the sandbox - unless path is a device (/dev/null: nothing to
+ * find, and an inode the less per task). Returns the absolute path (owned
+ * by the caller). */
 static char *
 output_path(const char *sandbox, const char *cwd, const char *name, const char *path, char *err,
             size_t errlen)
@@ -283,8 +348,14 @@ output_path(const char *sandbox, const char *cwd, const char *name, const char *
 	if (!path)
 		return inbox;
 	char *abs = abs_path(cwd, path);
-	if (strcmp(abs, inbox) != 0) {
-		if ((unlink(inbox) != 0 && errno != ENOENT) || symlink(abs, inbox) != 0) {
+	struct stat st;
+	if (strcmp(abs, inbox) != 0 &&
+	    !(stat(abs, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))) {
+		/* a fresh sandbox has no such entry: unlink only when it does */
+		int rv = symlink(abs, inbox);
+		if (rv != 0 && errno == EEXIST && unlink(inbox) == 0)
+			rv = symlink(abs, inbox);
+		if (rv != 0) {
 			snprintf(err, errlen, "symlink %s: %s", inbox, strerror(errno));
 			free(abs);
 			abs = NULL;
@@ -294,23 +365,137 @@ output_path(const char *sandbox, const char *cwd, const char *name, const char *
 	return abs;
 }
 
+static double
+mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The cached entry of uid, looked up again once older than the TTL. */
+static user_slot *
+user_find(containerizer *c, uid_t uid)
+{
+	double now = mono_now();
+	user_slot *u = NULL;
+	for (unsigned i = 0; i < USER_SLOTS && !u; i++)
+		if (c->users[i].used && c->users[i].uid == uid)
+			u = &c->users[i];
+	if (u && now - u->at < CONTAINER_USER_TTL)
+		return u;
+	if (!u) {
+		/* a free slot, or the oldest */
+		u = &c->users[0];
+		for (unsigned i = 0; i < USER_SLOTS; i++) {
+			if (!c->users[i].used) {
+				u = &c->users[i];
+				break;
+			}
+			if (c->users[i].at < u->at)
+				u = &c->users[i];
+		}
+	}
+	free(u->name);
+	free(u->home);
+	memset(u, 0, sizeof(*u));
+	u->used = true;
+	u->uid = uid;
+	u->at = now;
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res) {
+		u->known = true;
+		u->name = xstrdup(pw.pw_name);
+		u->home = xstrdup(pw.pw_dir ? pw.pw_dir : "/");
+		u->gid = pw.pw_gid;
+	}
+	return u;
+}
+
+int
+containerizer_user(containerizer *c, uid_t uid, container_user *out)
+{
+	user_slot *u = user_find(c, uid);
+	if (!u->known)
+		return MOSAIC_ENOENT;
+	out->name = u->name;
+	out->home = u->home;
+	out->gid = u->gid;
+	return MOSAIC_OK;
+}
+
 /* The task's user keeps its own supplementary groups, never the daemon's
  * (root's): looked up here since NSS may allocate and take locks. */
 static void
-user_groups(child_plan *p)
+user_groups(containerizer *c, child_plan *p)
 {
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-	if (p->uid >= 0 && getpwuid_r((uid_t)p->uid, &pw, buf, sizeof(buf), &res) == 0 && res) {
-		if (p->gid < 0)
-			p->gid = (int)pw.pw_gid;
-		p->ngroups = MAX_GROUPS;
-		if (getgrouplist(pw.pw_name, (gid_t)p->gid, p->groups, &p->ngroups) >= 0)
-			return;
+	if (p->uid >= 0) {
+		user_slot *u = user_find(c, (uid_t)p->uid);
+		if (u->known) {
+			if (p->gid < 0)
+				p->gid = (int)u->gid;
+			if (!u->have_groups || u->groups_gid != (gid_t)p->gid) {
+				u->ngroups = MAX_GROUPS;
+				u->groups_gid = (gid_t)p->gid;
+				u->have_groups =
+				    getgrouplist(u->name, (gid_t)p->gid, u->groups, &u->ngroups) >= 0;
+			}
+			if (u->have_groups) {
+				memcpy(p->groups, u->groups, (size_t)u->ngroups * sizeof(gid_t));
+				p->ngroups = u->ngroups;
+				return;
+			}
+		}
 	}
 	/* unknown user, or too many groups: the primary group alone, or none */
 	p->groups[0] = (gid_t)p->gid;
 	p->ngroups = p->gid >= 0 ? 1 : 0;
+}
+
+/* The inline script as <sandbox>/script, the task user's, mode 0700.
+ * Written by the parent: the child may not allocate or loop over a
+ * megabyte. O_EXCL and O_NOFOLLOW: nothing the task's user left in the
+ * sandbox is followed or reused. */
+static int
+write_script(const char *path, const char *script, int uid, int gid, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
+	if (fd < 0 && errno == EEXIST && unlink(path) == 0)
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return MOSAIC_EIO;
+	}
+	size_t len = strlen(script), off = 0;
+	const char *step = "write";
+	while (off < len) {
+		ssize_t n = write(fd, script + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	/* the umask may not take the owner's bits */
+	step = "chmod";
+	if (fchmod(fd, 0700) != 0)
+		goto fail;
+	step = "chown";
+	if ((uid >= 0 || gid >= 0) && fchown(fd, (uid_t)uid, (gid_t)gid) != 0)
+		goto fail;
+	step = "close";
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	return MOSAIC_OK;
+fail:
+	snprintf(err, errlen, "cannot %s %s: %s", step, path, strerror(errno ? errno : EIO));
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	return MOSAIC_EIO;
 }
 
 static int
@@ -348,9 +533,38 @@ plan_binding(child_plan *p, const container_spec *spec, char *err, size_t errlen
 	return MOSAIC_OK;
 }
 
+/* The #! line as Linux reads it: the interpreter, and the rest of the line
+ * (blanks trimmed) as one optional argument. */
+static void
+shebang(const char *script, char **interp, char **arg)
+{
+	*interp = *arg = NULL;
+	const char *p = script + 2, *eol = strchr(p, '\n');
+	if (!eol)
+		eol = p + strlen(p);
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	const char *q = p;
+	while (q < eol && *q != ' ' && *q != '\t')
+		q++;
+	if (q == p)
+		return;
+	*interp = xstrndup(p, (size_t)(q - p));
+	while (q < eol && (*q == ' ' || *q == '\t'))
+		q++;
+	const char *e = eol;
+	while (e > q && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e > q)
+		*arg = xstrndup(q, (size_t)(e - q));
+}
+
 static void
 plan_free(child_plan *p)
 {
+	free(p->interp);
+	free(p->interp_arg);
+	free(p->interp_argv);
 	free(p->argv);
 	free((char *)p->path);
 	free(p->out_path);
@@ -360,14 +574,16 @@ plan_free(child_plan *p)
 }
 
 static int
-plan_make(child_plan *p, const container_spec *spec, char *err, size_t errlen)
+plan_make(containerizer *c, child_plan *p, const container_spec *spec, char *err, size_t errlen)
 {
 	static char *const empty_env[] = {NULL};
 	memset(p, 0, sizeof(*p));
 	p->uid = spec->uid;
 	p->gid = spec->gid;
 	p->envp = spec->env ? spec->env : empty_env;
-	char *sandbox = realpath(spec->sandbox, NULL);
+	/* An absolute sandbox is taken as it is (the agent's are); realpath
+	 * would look at every component of it. */
+	char *sandbox = spec->sandbox[0] == '/' ? xstrdup(spec->sandbox) : realpath(spec->sandbox, NULL);
 	if (!sandbox || !is_dir(sandbox)) {
 		snprintf(err, errlen, "sandbox %s: %s", spec->sandbox,
 		         sandbox ? "not a directory" : strerror(errno));
@@ -375,6 +591,8 @@ plan_make(child_plan *p, const container_spec *spec, char *err, size_t errlen)
 		return MOSAIC_EINVAL;
 	}
 	p->sandbox = sandbox;
+	if (p->uid >= 0 || p->gid >= 0)
+		user_groups(c, p);
 	if (spec->cwd && *spec->cwd) {
 		char *cwd = abs_path(sandbox, spec->cwd); /* relative to the sandbox */
 		if (is_dir(cwd))
@@ -386,7 +604,32 @@ plan_make(child_plan *p, const container_spec *spec, char *err, size_t errlen)
 	if (!(p->out_path = output_path(sandbox, base, "stdout", spec->stdout_path, err, errlen)) ||
 	    !(p->err_path = output_path(sandbox, base, "stderr", spec->stderr_path, err, errlen)))
 		return MOSAIC_EIO;
-	if (spec->shell) {
+	if (spec->script) {
+		char *path = xasprintf("%s/" CONTAINER_SCRIPT_NAME, sandbox);
+		p->path = path;
+		int rv = write_script(path, spec->script, p->uid, p->gid, err, errlen);
+		if (rv != 0)
+			return rv;
+		size_t n = 0;
+		while (spec->argv && spec->argv[n])
+			n++;
+		p->argv = xcalloc(n ? n + 1 : 2, sizeof(char *));
+		if (n)
+			memcpy(p->argv, spec->argv, n * sizeof(char *));
+		else
+			p->argv[0] = (char *)spec->command;
+		shebang(spec->script, &p->interp, &p->interp_arg);
+		if (p->interp) {
+			size_t k = 0;
+			p->interp_argv = xcalloc(n + 4, sizeof(char *));
+			p->interp_argv[k++] = p->interp;
+			if (p->interp_arg)
+				p->interp_argv[k++] = p->interp_arg;
+			p->interp_argv[k++] = path;
+			for (size_t i = 1; i < n; i++)
+				p->interp_argv[k++] = spec->argv[i];
+		}
+	} else if (spec->shell) {
 		p->path = xstrdup("/bin/sh");
 		p->argv = xcalloc(4, sizeof(char *));
 		p->argv[0] = "sh";
@@ -403,8 +646,6 @@ plan_make(child_plan *p, const container_spec *spec, char *err, size_t errlen)
 		else
 			p->argv[0] = (char *)spec->command;
 	}
-	if (p->uid >= 0 || p->gid >= 0)
-		user_groups(p);
 	return plan_binding(p, spec, err, errlen);
 }
 
@@ -425,7 +666,12 @@ child_error(const child_plan *p, const container_spec *spec, const report *r, ch
 	case ST_STDIN: snprintf(err, errlen, "open /dev/null: %s", e); break;
 	case ST_STDOUT: snprintf(err, errlen, "open %s: %s", p->out_path, e); break;
 	case ST_STDERR: snprintf(err, errlen, "open %s: %s", p->err_path, e); break;
-	default: snprintf(err, errlen, "exec %s: %s", p->path, e); break;
+	default:
+		if (spec->script)
+			snprintf(err, errlen, "exec %s (#!%s): %s", p->path, p->interp ? p->interp : "", e);
+		else
+			snprintf(err, errlen, "exec %s: %s", p->path, e);
+		break;
 	}
 }
 
@@ -448,6 +694,19 @@ containerizer_launch(containerizer *c, const container_spec *spec, pid_t *pid, c
 		snprintf(err, errlen, "container needs an id without '/', a sandbox and a command");
 		return MOSAIC_EINVAL;
 	}
+	if (spec->script) {
+		size_t len = strnlen(spec->script, CONTAINER_SCRIPT_MAX + 1);
+		if (len > CONTAINER_SCRIPT_MAX) {
+			snprintf(err, errlen, "the script is over the limit of %u bytes (1 MiB)",
+			         CONTAINER_SCRIPT_MAX);
+			return MOSAIC_EINVAL;
+		}
+		if (strncmp(spec->script, "#!", 2) != 0) {
+			snprintf(err, errlen,
+			         "the script does not start with a #! line naming its interpreter");
+			return MOSAIC_EINVAL;
+		}
+	}
 	for (unsigned i = 0; i < c->n; i++) {
 		if (strcmp(c->entries[i].id, spec->id) == 0) {
 			snprintf(err, errlen, "container %s is running", spec->id);
@@ -455,7 +714,7 @@ containerizer_launch(containerizer *c, const container_spec *spec, pid_t *pid, c
 		}
 	}
 	child_plan p;
-	int rv = plan_make(&p, spec, err, errlen);
+	int rv = plan_make(c, &p, spec, err, errlen);
 	if (rv != 0) {
 		plan_free(&p);
 		return rv;
@@ -466,40 +725,26 @@ containerizer_launch(containerizer *c, const container_spec *spec, pid_t *pid, c
 		plan_free(&p);
 		return rv;
 	}
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		goto fail;
-	}
-	p.errfd = fds[1];
-	/* no handler of the daemon may run in the child before exec */
+	volatile report rep = {.step = -1};
+	p.rep = &rep;
+	/* No handler of the daemon may run in the child before exec: it
+	 * would run on the child's stack over the parent's memory. */
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid_t child = fork();
-	if (child == 0)
-		child_run(&p);
-	int fork_errno = errno;
+	/* Returns once the child has exec'd (its group made, its cgroups
+	 * joined: a signal right after launch finds them) or exited. */
+	pid_t child = clone(child_main, c->stack + c->stack_len, CLONE_VM | CLONE_VFORK | SIGCHLD, &p);
+	int clone_errno = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	close(fds[1]);
 	iso_child_close(&p.iso);
 	if (child < 0) {
-		close(fds[0]);
-		snprintf(err, errlen, "fork: %s", strerror(fork_errno));
+		snprintf(err, errlen, "clone: %s", strerror(clone_errno));
 		goto fail;
 	}
-	/* also from this side, so a signal right after launch finds the group */
-	setpgid(child, child);
-	report r;
-	ssize_t n;
-	while ((n = read(fds[0], &r, sizeof(r))) < 0 && errno == EINTR)
-		;
-	close(fds[0]);
-	if (n != 0) {
-		if (n == (ssize_t)sizeof(r))
-			child_error(&p, spec, &r, err, errlen);
-		else
-			snprintf(err, errlen, "child set-up failed");
+	if (rep.step >= 0) {
+		report r = {.step = rep.step, .err = rep.err, .index = rep.index};
+		child_error(&p, spec, &r, err, errlen);
 		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 			;
 		goto fail;

@@ -2,7 +2,6 @@
  * the containerizer (one spawn per task, no intermediate process), kill
  * it (SIGTERM to its process group, SIGKILL after the grace), reap it and
  * turn its end into a final state. */
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -154,13 +153,11 @@ env_build(executor *e, const Mosaic__TaskLaunch *tl, envlist *l)
 		snprintf(cpus, sizeof(cpus), "%g", ti->resources->cpus);
 		env_set(l, "MOSAIC_CPUS", cpus);
 	}
-	if (tl->has_uid) {
-		struct passwd *pw = getpwuid((uid_t)tl->uid);
-		if (pw) {
-			env_set(l, "HOME", pw->pw_dir);
-			env_set(l, "USER", pw->pw_name);
-			env_set(l, "LOGNAME", pw->pw_name);
-		}
+	container_user u;
+	if (tl->has_uid && containerizer_user(e->cont, (uid_t)tl->uid, &u) == 0) {
+		env_set(l, "HOME", u.home);
+		env_set(l, "USER", u.name);
+		env_set(l, "LOGNAME", u.name);
 	}
 	const Mosaic__CommandInfo *c = ti->command;
 	for (size_t i = 0; i < c->n_environment; i++) {
@@ -218,8 +215,9 @@ launch(executor *e, const Mosaic__TaskLaunch *tl)
 	t->cpus = tl->cpus_bound ? xstrdup(tl->cpus_bound) : NULL;
 	t->numa = tl->numa_bound ? xstrdup(tl->numa_bound) : NULL;
 	const Mosaic__CommandInfo *c = ti->command;
-	bool shell = !c->has_shell || c->shell;
-	if (!c->value && (shell || c->n_arguments == 0)) {
+	/* With a script, shell is ignored and value only names it. */
+	bool shell = !c->script && (!c->has_shell || c->shell);
+	if (!c->script && !c->value && (shell || c->n_arguments == 0)) {
 		fail(e, t, "task has no command");
 		return;
 	}
@@ -239,8 +237,11 @@ launch(executor *e, const Mosaic__TaskLaunch *tl)
 	    .sandbox = tl->sandbox,
 	    .cwd = c->cwd,
 	    .shell = shell,
-	    .command = c->value ? c->value : c->arguments[0],
+	    .command = c->value         ? c->value
+	               : c->n_arguments ? c->arguments[0]
+	                                : CONTAINER_SCRIPT_NAME,
 	    .argv = argv,
+	    .script = c->script,
 	    .env = env.v,
 	    .stdout_path = c->stdout_path,
 	    .stderr_path = c->stderr_path,

@@ -61,6 +61,11 @@ extern const isolator_ops isolator_rlimit_ops;
 char *iso_cg_mount(const char *fstype, const char *option);
 /* mkdir -p; 0 or an errno */
 int iso_cg_mkdirs(const char *path);
+/* A container's directory: one mkdir, as its group exists (mkdir -p only
+ * when another process removed the group meanwhile). 0 and *fresh true
+ * when it is new, so it holds the kernel's defaults; 0 and *fresh false
+ * when it was there already; or an errno. */
+int iso_cg_mkleaf(const char *path, bool *fresh);
 /* write val to dir/file; 0 or an errno */
 int iso_cg_write(const char *dir, const char *file, const char *val);
 bool iso_cg_read_u64(const char *dir, const char *file, uint64_t *v);
@@ -69,6 +74,9 @@ bool iso_cg_exists(const char *dir, const char *file);
 unsigned iso_cg_signal(const char *dir, int sig);
 /* SIGKILL whatever is in dir until it is empty (bounded), then rmdir it */
 void iso_cg_remove(const char *dir);
+/* rmdir an empty cgroup: true when it is gone; false when processes are
+ * left (EBUSY) or it cannot go, for iso_cg_remove to deal with. */
+bool iso_cg_rmdir(const char *dir);
 /* open dir/cgroup.procs for the child to join; the fd or -errno */
 int iso_cg_join_fd(const char *dir);
 void iso_cgroup_free(iso_cgroup *cg);

@@ -81,6 +81,21 @@ iso_cg_mkdirs(const char *path)
 }
 
 int
+iso_cg_mkleaf(const char *path, bool *fresh)
+{
+	*fresh = false;
+	if (mkdir(path, 0755) == 0) {
+		*fresh = true;
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return errno;
+	return iso_cg_mkdirs(path);
+}
+
+int
 iso_cg_write(const char *dir, const char *file, const char *val)
 {
 	char *path = xasprintf("%s/%s", dir, file);
@@ -146,6 +161,12 @@ iso_cg_remove(const char *dir)
 			return;
 		iso_sleep_ms(10);
 	}
+}
+
+bool
+iso_cg_rmdir(const char *dir)
+{
+	return rmdir(dir) == 0 || errno == ENOENT;
 }
 
 int

@@ -1,6 +1,11 @@
 /* isolator_cgroup1.c - cgroup v1: one directory per container in each of
  * the memory, cpu and (when mounted) freezer hierarchies, e.g.
- * /sys/fs/cgroup/memory/<group>/<id>. */
+ * /sys/fs/cgroup/memory/<group>/<id>.
+ *
+ * Each write to a control file is a kernfs open, write and close, paid per
+ * task: a new directory starts with the kernel's defaults (no memory
+ * limit, 1024 shares, no quota, a 100 ms period), so only what differs
+ * from them is written; a directory left from before gets every value. */
 #include "isolator.h"
 
 #include <errno.h>
@@ -19,7 +24,12 @@
 
 typedef struct v1 {
 	char *mem, *cpu, *freezer; /* <mount>/<group>; freezer may be NULL */
+	bool memsw;                /* memory.memsw.* (swap accounting) is there */
+	bool quota;                /* cpu.cfs_quota_us (CFS bandwidth) is there */
 } v1;
+
+#define V1_DEFAULT_SHARES 1024
+#define V1_DEFAULT_PERIOD 100000
 
 /* <mount of controller>/<group>, created and writable, or NULL */
 static char *
@@ -66,33 +76,56 @@ v1_open(void **st, const char *group)
 	}
 	/* the freezer is optional: it only makes the final kill race-free */
 	s->freezer = group_dir("freezer", group);
+	/* a leaf has the control files its group has */
+	s->memsw = iso_cg_exists(s->mem, "memory.memsw.limit_in_bytes");
+	s->quota = iso_cg_exists(s->cpu, "cpu.cfs_quota_us");
 	*st = s;
 	return MOSAIC_OK;
 }
 
-static void
-set_memory(const char *dir, uint64_t mem)
+/* 0 or the errno of the memory limit's write. memsw (memory+swap) must
+ * stay >= the memory limit at every step; setting it closes the escape
+ * into swap (best effort, as it always was). */
+static int
+set_memory(const v1 *s, const char *dir, uint64_t mem, bool fresh)
 {
+	if (fresh && !mem)
+		return 0; /* unlimited already */
 	char val[32];
 	snprintf(val, sizeof(val), mem ? "%" PRIu64 : "-1", mem);
-	/* memsw (memory+swap) must stay >= the memory limit at every step, so
-	 * write it before and after: one of the two writes succeeds whichever
-	 * way the limit moves. Setting it closes the escape into swap. */
-	iso_cg_write(dir, "memory.memsw.limit_in_bytes", val);
-	iso_cg_write(dir, "memory.limit_in_bytes", val);
-	iso_cg_write(dir, "memory.memsw.limit_in_bytes", val);
+	int rv;
+	if (fresh) {
+		/* both unlimited: the memory limit goes down first */
+		rv = iso_cg_write(dir, "memory.limit_in_bytes", val);
+		if (rv == 0 && s->memsw)
+			iso_cg_write(dir, "memory.memsw.limit_in_bytes", val);
+		return rv;
+	}
+	/* limits unknown: memsw before and after, so one of the two writes
+	 * succeeds whichever way the limit moves */
+	if (s->memsw)
+		iso_cg_write(dir, "memory.memsw.limit_in_bytes", val);
+	rv = iso_cg_write(dir, "memory.limit_in_bytes", val);
+	if (s->memsw)
+		iso_cg_write(dir, "memory.memsw.limit_in_bytes", val);
+	return rv;
 }
 
 static int
-set_cpu(const char *dir, double cpus)
+set_cpu(const v1 *s, const char *dir, double cpus, bool fresh)
 {
 	char val[32];
-	uint64_t period = 100000;
-	long long shares = cpus > 0 ? llround(cpus * 1024) : 1024;
-	snprintf(val, sizeof(val), "%lld", shares < 2 ? 2 : shares);
-	int rv = iso_cg_write(dir, "cpu.shares", val);
-	if (rv == 0 && iso_cg_exists(dir, "cpu.cfs_quota_us")) {
-		iso_cg_read_u64(dir, "cpu.cfs_period_us", &period);
+	uint64_t period = V1_DEFAULT_PERIOD;
+	long long shares = cpus > 0 ? llround(cpus * 1024) : V1_DEFAULT_SHARES;
+	shares = shares < 2 ? 2 : shares;
+	int rv = 0;
+	if (!fresh || shares != V1_DEFAULT_SHARES) {
+		snprintf(val, sizeof(val), "%lld", shares);
+		rv = iso_cg_write(dir, "cpu.shares", val);
+	}
+	if (rv == 0 && s->quota && (!fresh || cpus > 0)) {
+		if (!fresh)
+			iso_cg_read_u64(dir, "cpu.cfs_period_us", &period);
 		long long quota = llround(cpus * (double)period);
 		snprintf(val, sizeof(val), "%lld", cpus > 0 ? (quota < 1000 ? 1000 : quota) : -1);
 		rv = iso_cg_write(dir, "cpu.cfs_quota_us", val);
@@ -104,6 +137,17 @@ static void
 v1_destroy(void *st, iso_cgroup *cg)
 {
 	(void)st;
+	/* The usual end: the leader has been reaped and left nothing behind,
+	 * so the directories are empty and go at once (rmdir refuses a
+	 * populated cgroup). Emptiness is judged where a leftover would sit:
+	 * in the freezer, else in the first hierarchy. */
+	if (cg->ndirs > 0 && iso_cg_rmdir(cg->dirs[cg->freezer >= 0 ? cg->freezer : 0])) {
+		for (unsigned i = 0; i < cg->ndirs; i++)
+			if ((int)i != cg->freezer && !iso_cg_rmdir(cg->dirs[i]))
+				iso_cg_remove(cg->dirs[i]);
+		iso_cgroup_free(cg);
+		return;
+	}
 	if (cg->freezer >= 0) {
 		/* Frozen tasks cannot fork while we kill them; SIGKILL takes
 		 * effect once they are thawed. */
@@ -136,6 +180,7 @@ v1_prepare(void *st, const char *id, double cpus, uint64_t mem, iso_cgroup *cg, 
 {
 	v1 *s = st;
 	const char *roots[] = {s->mem, s->cpu, s->freezer};
+	bool fresh[3] = {false, false, false};
 	int rv = 0;
 	memset(cg, 0, sizeof(*cg));
 	memset(ch, 0, sizeof(*ch));
@@ -143,20 +188,17 @@ v1_prepare(void *st, const char *id, double cpus, uint64_t mem, iso_cgroup *cg, 
 	cg->freezer = s->freezer ? 2 : -1;
 	for (unsigned i = 0; i < 3 && roots[i]; i++) {
 		cg->dirs[cg->ndirs++] = xasprintf("%s/%s", roots[i], id);
-		if ((rv = iso_cg_mkdirs(cg->dirs[i])) != 0) {
+		if ((rv = iso_cg_mkleaf(cg->dirs[i], &fresh[i])) != 0) {
 			snprintf(err, errlen, "mkdir %s: %s", cg->dirs[i], strerror(rv));
 			goto fail;
 		}
 	}
-	/* the result is read back rather than trusting each write */
-	set_memory(cg->dirs[0], mem);
-	uint64_t got = 0;
-	if (mem && (!iso_cg_read_u64(cg->dirs[0], "memory.limit_in_bytes", &got) || got > mem)) {
-		snprintf(err, errlen, "cgroup %s: memory limit not applied", cg->dirs[0]);
-		rv = EIO;
+	if ((rv = set_memory(s, cg->dirs[0], mem, fresh[0])) != 0) {
+		snprintf(err, errlen, "cgroup %s: memory limit of %" PRIu64 " bytes: %s", cg->dirs[0], mem,
+		         strerror(rv));
 		goto fail;
 	}
-	if ((rv = set_cpu(cg->dirs[1], cpus)) != 0) {
+	if ((rv = set_cpu(s, cg->dirs[1], cpus, fresh[1])) != 0) {
 		snprintf(err, errlen, "cgroup %s: cpu limit: %s", cg->dirs[1], strerror(rv));
 		goto fail;
 	}

@@ -1,5 +1,8 @@
 /* isolator_cgroup2.c - cgroup v2: one directory per container under
- * <mount>/<group>, with the cpu and memory controllers enabled down to it. */
+ * <mount>/<group>, with the cpu and memory controllers enabled down to it.
+ * A new directory starts with the kernel's defaults (memory.max and
+ * memory.swap.max "max", cpu.max "max 100000"): those are not written
+ * again for each task. */
 #include "isolator.h"
 
 #include <errno.h>
@@ -15,6 +18,8 @@
 
 typedef struct v2 {
 	char *group; /* <mount>/<group> */
+	bool swap;   /* memory.swap.max is there */
+	bool kill;   /* cgroup.kill (Linux 5.14) is there */
 } v2;
 
 static bool
@@ -83,6 +88,9 @@ v2_open(void **st, const char *group)
 		v2_close(s);
 		return MOSAIC_ENOTSUP;
 	}
+	/* a leaf has the files its group has */
+	s->swap = iso_cg_exists(s->group, "memory.swap.max");
+	s->kill = iso_cg_exists(s->group, "cgroup.kill");
 	*st = s;
 	return MOSAIC_OK;
 }
@@ -90,11 +98,13 @@ v2_open(void **st, const char *group)
 static void
 v2_destroy(void *st, iso_cgroup *cg)
 {
-	(void)st;
-	if (cg->ndirs > 0) {
+	v2 *s = st;
+	/* an empty cgroup (the usual end: nothing outlived the leader) goes
+	 * at once; rmdir refuses a populated one */
+	if (cg->ndirs > 0 && !iso_cg_rmdir(cg->dirs[0])) {
 		/* cgroup.kill (Linux 5.14) kills atomically, forks included;
 		 * iso_cg_remove's loop covers older kernels */
-		if (iso_cg_exists(cg->dirs[0], "cgroup.kill"))
+		if (s->kill)
 			iso_cg_write(cg->dirs[0], "cgroup.kill", "1");
 		iso_cg_remove(cg->dirs[0]);
 	}
@@ -115,14 +125,15 @@ v2_prepare(void *st, const char *id, double cpus, uint64_t mem, iso_cgroup *cg, 
 	cg->mem = 0;
 	cg->dirs[cg->ndirs++] = xasprintf("%s/%s", s->group, id);
 	const char *dir = cg->dirs[0];
-	if ((rv = iso_cg_mkdirs(dir)) != 0)
+	bool fresh;
+	if ((rv = iso_cg_mkleaf(dir, &fresh)) != 0)
 		goto fail;
 	snprintf(val, sizeof(val), mem ? "%" PRIu64 : "max", mem);
 	step = "memory.max";
-	if ((rv = iso_cg_write(dir, "memory.max", val)) != 0)
+	if ((mem || !fresh) && (rv = iso_cg_write(dir, "memory.max", val)) != 0)
 		goto fail;
 	/* no escape into swap: the limit is the memory the task may use */
-	if (iso_cg_exists(dir, "memory.swap.max"))
+	if (s->swap && (mem || !fresh))
 		iso_cg_write(dir, "memory.swap.max", mem ? "0" : "max");
 	uint64_t period = 100000;
 	long long quota = llround(cpus * (double)period);
@@ -131,7 +142,7 @@ v2_prepare(void *st, const char *id, double cpus, uint64_t mem, iso_cgroup *cg, 
 	else
 		snprintf(val, sizeof(val), "max %" PRIu64, period);
 	step = "cpu.max";
-	if ((rv = iso_cg_write(dir, "cpu.max", val)) != 0)
+	if ((cpus > 0 || !fresh) && (rv = iso_cg_write(dir, "cpu.max", val)) != 0)
 		goto fail;
 	/* v1 shares (1024 per cpu, 2..262144) mapped onto weight 1..10000,
 	 * the conversion runc and systemd use */

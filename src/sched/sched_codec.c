@@ -190,6 +190,8 @@ check_resources(const mosaic_sched_resources *r)
 	return 0;
 }
 
+_Static_assert(MOSAIC_SCHED_MAX_SCRIPT == 1048576, "check_task's message names the limit");
+
 /* Everything that can be refused is checked before anything is built. */
 static int
 check_task(const mosaic_sched_task *t, char *err, size_t errlen)
@@ -200,8 +202,20 @@ check_task(const mosaic_sched_task *t, char *err, size_t errlen)
 		return bad(err, errlen, "task %s names no agent_id", t->id);
 	bool has_argv = t->argv && t->argv[0] && *t->argv[0];
 	bool has_shell = t->shell && *t->shell;
-	if (has_argv == has_shell)
-		return bad(err, errlen, "task %s needs exactly one of shell and argv", t->id);
+	if (t->script) {
+		if (has_shell)
+			return bad(err, errlen, "task %s has both a script and a shell command", t->id);
+		size_t len = strnlen(t->script, MOSAIC_SCHED_MAX_SCRIPT + 1);
+		if (len > MOSAIC_SCHED_MAX_SCRIPT)
+			return bad(err, errlen,
+			           "task %s: its script is over the limit of 1048576 bytes (1 MiB)", t->id);
+		if (strncmp(t->script, "#!", 2) != 0)
+			return bad(err, errlen,
+			           "task %s: its script does not start with a #! line naming its interpreter",
+			           t->id);
+	} else if (has_argv == has_shell) {
+		return bad(err, errlen, "task %s needs exactly one of shell and argv, or a script", t->id);
+	}
 	if (check_resources(&t->resources) != 0)
 		return bad(err, errlen, "task %s has negative, non-finite or malformed resources", t->id);
 	if (!isfinite(t->kill_grace) || t->kill_grace < 0)
@@ -239,7 +253,24 @@ sched_codec_task(sched_task_pb *p, const mosaic_sched_task *t, char *err, size_t
 	p->info.resources = codec_res_to_pb(&p->res, &r);
 	p->info.command = &p->cmd;
 
-	if (t->shell && *t->shell) {
+	if (t->script) {
+		/* value only names it (the master wants a command); argv, when
+		 * given, goes as arguments */
+		size_t n = 0;
+		while (t->argv && t->argv[n])
+			n++;
+		if (n) {
+			p->args = xcalloc(n, sizeof(char *));
+			for (size_t i = 0; i < n; i++)
+				p->args[i] = (char *)t->argv[i];
+			p->cmd.arguments = p->args;
+			p->cmd.n_arguments = n;
+		}
+		p->cmd.value = (char *)(n && *t->argv[0] ? t->argv[0] : "script");
+		p->cmd.script = (char *)t->script;
+		p->cmd.has_shell = 1;
+		p->cmd.shell = 0;
+	} else if (t->shell && *t->shell) {
 		p->cmd.value = (char *)t->shell;
 		p->cmd.has_shell = 1;
 		p->cmd.shell = 1;

@@ -2,13 +2,15 @@
 # Slurm-style scripts on a real cluster through `mosaic cluster up`'s
 # mbatchd: #SBATCH directives honoured (name, cpus, memory, output and error
 # files with %x/%j, relative to the submit directory), the job's SLURM_* and
-# MBATCH_* environment and arguments, --chdir and --export, exit codes as
-# Slurm shows them, --wait, hold/release/cancel, and bad submissions refused
-# with a clear message and nothing stored.
+# MBATCH_* environment and arguments, the script exec'd as the job's one
+# process (its #! interpreter, straight from the executor), --chdir and
+# --export, exit codes as Slurm shows them, --wait, hold/release/cancel, a
+# job of another user run as that user (as root), and bad submissions
+# refused with a clear message and nothing stored.
 source "$(dirname "$0")/lib.sh" "$1"
 source "$(dirname "$0")/batch_lib.sh"
 
-cluster_up --agents 2 --agent-resources 'cpus:2;mem:1024;disk:1000' --batch-arg=--max-jobs=20
+cluster_up --agents 2 --agent-resources 'cpus:2;mem:1024;disk:1000' --batch-arg=--max-jobs=20 --batch-arg=--any-user
 
 W=$T/work
 mkdir -p "$W/logs" "$W/other"
@@ -29,6 +31,7 @@ echo "submit=$SLURM_SUBMIT_DIR node=$SLURM_JOB_NODELIST"
 echo "pwd=$(pwd)"
 echo "args=$*"
 echo "myvar=$MYVAR"
+echo "zero=${0##*/} mode=$(stat -c %a "$0") parent=$(cat /proc/$PPID/comm) shell=${BASH_VERSION:+bash}"
 echo oops >&2
 EOF
 out=$(MYVAR=42 mbatch submit sim.sh first 'second arg' 2>"$T/warn.out") || fail "submit failed: $out $(cat "$T/warn.out")"
@@ -43,6 +46,8 @@ grep -qx "submit=$W node=agent[12]" "$o" || fail "submit dir / node: $(cat "$o")
 grep -qx "pwd=$W" "$o" || fail "the job did not run in its submit directory: $(cat "$o")"
 grep -qx "args=first second arg" "$o" || fail "script arguments: $(cat "$o")"
 grep -qx "myvar=42" "$o" || fail "--export=ALL did not pass MYVAR: $(cat "$o")"
+grep -qx "zero=script mode=700 parent=mosaic-executor shell=bash" "$o" ||
+	fail "the script did not run as the executor's child from <sandbox>/script under bash: $(cat "$o")"
 grep -qx "oops" "logs/sim-$id.err" || fail "stderr not in logs/sim-$id.err"
 ! grep -q oops "$o" || fail "stderr went to the output file despite -e"
 [ "$(job_field "$id" exit)" = "0:0" ] || fail "exit code of a good job: $(job_field "$id" exit)"
@@ -117,6 +122,23 @@ after=$(mbatch history --json | jq length)
 next=$(mbatch submit --parsable --wrap true)
 [ "$next" = $((s + 1)) ] || fail "refused submissions used job ids: the next id is $next, want $((s + 1))"
 wait_job 30 "$next" COMPLETED
+
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null; then
+	log "another user's job runs as that user, from a script that user owns"
+	chmod 711 "$T" # nobody reaches its directory and the agents' sandboxes
+	N=$T/nobody
+	mkdir -p "$N"
+	chmod 777 "$N"
+	printf '#!/bin/sh\necho "uid=$(id -u) owner=$(stat -c %%U:%%a "$0") args=$*"\n' >"$N/nb.sh"
+	id=$(cd "$N" && runuser -u nobody -- env PATH="$PATH" MOSAIC_MASTER="$MOSAIC_MASTER" \
+		mbatch submit --parsable nb.sh one 'two three') || fail "submit as nobody failed: $id"
+	wait_job 30 "$id" COMPLETED
+	[ "$(cat "$N/mbatch-$id.out")" = "uid=65534 owner=nobody:700 args=one two three" ] ||
+		fail "nobody's job: $(cat "$N/mbatch-$id.out" 2>&1)"
+	[ "$(job_field "$id" user)" = nobody ] || fail "the job's user: $(mbatch show "$id" --json)"
+else
+	log "skipped: a job of another user (not root, or no runuser)"
+fi
 
 log "--json everywhere"
 mbatch queue --json | jq -e 'type == "array"' >/dev/null || fail "queue --json"

@@ -30,8 +30,7 @@
 #include "mosaic/sched.h"
 
 #define MBATCHD_NO_INDEX UINT32_MAX
-#define MBATCHD_MAX_SCRIPT (1u << 20)     /* it travels in the task's argv */
-#define MBATCHD_SCRIPT_CHUNK (100u << 10) /* below Linux's 128 KiB per argument */
+#define MBATCHD_MAX_SCRIPT (1u << 20) /* it travels as CommandInfo.script (MOSAIC_SCHED_MAX_SCRIPT) */
 #define MBATCHD_MAX_RETRIES 10            /* launches that did not start (a raced placement) */
 /* Eligible jobs given to one backfill round, as Slurm's bf_max_job_test. */
 #define MBATCHD_CONSIDER 500

@@ -1,7 +1,8 @@
 /* mbatchd_launch.c - the decisions of a round as tasks, launched after the
  * round's commit: one launch per agent with all of its offers, each job's
- * command (its script written into the sandbox and run by the interpreter
- * of its #! line) and environment (--export, then MBATCH_* / SLURM_*). */
+ * command (its script, inline, executed in the sandbox so its #! line
+ * chooses the interpreter) and environment (--export, then MBATCH_* /
+ * SLURM_*). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,78 +29,24 @@ launch_add(mbatchd *d, const char *agent_id, bjob *j)
 	VEC_PUSH(d->launches, g);
 }
 
-/* The task's command: /bin/sh writes the script (in argv chunks below
- * Linux's 128 KiB per argument) into the sandbox and runs it with the
- * interpreter of its #! line, as the kernel would ("interp [arg] script
- * args"), without a chmod (a process less per job). */
-static const char boot[] =
-    "f=\"$MOSAIC_SANDBOX/mbatch-script\"; n=$1; shift; : > \"$f\" || exit 1; "
-    "while [ \"$n\" -gt 0 ]; do printf '%s' \"$1\" >> \"$f\"; shift; n=$((n-1)); done; "
-    "if [ \"$1\" = 2 ]; then i=$2; a=$3; shift 3; exec \"$i\" \"$a\" \"$f\" \"$@\"; fi; "
-    "i=$2; shift 2; exec \"$i\" \"$f\" \"$@\"";
-
-/* The #! line as Linux reads it: the interpreter, and the rest of the
- * line (trimmed) as one optional argument. */
-static void
-shebang(const char *script, char **interp, char **arg)
-{
-	*interp = *arg = NULL;
-	if (strncmp(script, "#!", 2) != 0)
-		return;
-	const char *p = script + 2, *eol = strchr(p, '\n');
-	if (!eol)
-		eol = p + strlen(p);
-	while (p < eol && (*p == ' ' || *p == '\t'))
-		p++;
-	const char *q = p;
-	while (q < eol && *q != ' ' && *q != '\t')
-		q++;
-	if (q == p)
-		return;
-	*interp = xstrndup(p, (size_t)(q - p));
-	while (q < eol && (*q == ' ' || *q == '\t'))
-		q++;
-	const char *e = eol;
-	while (e > q && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		e--;
-	if (e > q)
-		*arg = xstrndup(q, (size_t)(e - q));
-}
+_Static_assert(MBATCHD_MAX_SCRIPT <= MOSAIC_SCHED_MAX_SCRIPT, "a job's script fits CommandInfo.script");
 
 typedef struct task_mem {
 	char **argv;
 	char **env;
-	char nchunks[16];
 } task_mem;
 
+/* The job's script goes inline (CommandInfo.script): the executor writes
+ * it into the sandbox and the task execs it, so the kernel runs the
+ * interpreter of its #! line ("interp [arg] <sandbox>/script args") - one
+ * exec per job, no shell before it. argv[0] only names it. */
 static void
 build_task(mbatchd *d, bjob *j, mosaic_sched_task *t, task_mem *m)
 {
 	bsub *sub = j->sub;
-	size_t len = strlen(sub->run_script);
-	size_t nchunks = len ? (len + MBATCHD_SCRIPT_CHUNK - 1) / MBATCHD_SCRIPT_CHUNK : 0;
-	char *interp, *arg;
-	shebang(sub->run_script, &interp, &arg);
-	m->argv = xcalloc(8 + nchunks + sub->nargs + 1, sizeof(char *));
+	m->argv = xcalloc(sub->nargs + 2, sizeof(char *));
 	size_t k = 0;
-	snprintf(m->nchunks, sizeof(m->nchunks), "%zu", nchunks);
-	m->argv[k++] = xstrdup("/bin/sh");
-	m->argv[k++] = xstrdup("-c");
-	m->argv[k++] = xstrdup(boot);
 	m->argv[k++] = xstrdup("mbatch-job");
-	m->argv[k++] = xstrdup(m->nchunks);
-	for (size_t c = 0; c < nchunks; c++) {
-		/* xstrndup copies exactly n bytes: the last chunk is shorter. */
-		size_t off = c * MBATCHD_SCRIPT_CHUNK, n = len - off;
-		m->argv[k++] =
-		    xstrndup(sub->run_script + off, n < MBATCHD_SCRIPT_CHUNK ? n : MBATCHD_SCRIPT_CHUNK);
-	}
-	/* directives_parse refused scripts without "#!": /bin/sh is never
-	 * the guess that runs a script wrongly. */
-	m->argv[k++] = xstrdup(arg ? "2" : "1");
-	m->argv[k++] = interp ? interp : xstrdup("/bin/sh");
-	if (arg)
-		m->argv[k++] = arg;
 	for (size_t a = 0; a < sub->nargs; a++)
 		m->argv[k++] = xstrdup(sub->args[a]);
 	size_t nbase;
@@ -133,6 +80,8 @@ build_task(mbatchd *d, bjob *j, mosaic_sched_task *t, task_mem *m)
 	t->name = sub->spec.job_name;
 	t->agent_id = j->agent_id;
 	t->resources = j->used;
+	/* directives_parse refused scripts without "#!" or over the limit */
+	t->script = sub->run_script;
 	t->argv = (const char *const *)m->argv;
 	t->env = (const char *const *)m->env;
 	t->user = sub->user;

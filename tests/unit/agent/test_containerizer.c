@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -249,6 +251,91 @@ test_cwd_and_paths(containerizer *c)
 	CHECK(output_is(box, "stderr", "oops\n"));
 }
 
+/* An inline script: written into the sandbox (mode 0700), exec'd with its
+ * #! interpreter, its arguments after argv[0]; bad ones refused before
+ * anything runs. */
+static void
+test_script(containerizer *c)
+{
+	container_exit ex;
+	char want[PATH_MAX + 256], path[PATH_MAX + 64];
+	const char *box = sandbox("script");
+	container_spec s = shell("script", box, "job");
+	s.shell = true; /* ignored with a script */
+	s.script = "#!/bin/bash -e\n"
+	           "echo \"0=$0 n=$# 1=$1 2=$2 foo=$FOO bash=${BASH_VERSION:+yes}\"\n"
+	           "[ -x \"$0\" ] && echo exec-ok\n"
+	           "false\n"
+	           "echo not reached\n";
+	char *argv[] = {"job-name", "a  b", "c", NULL};
+	s.argv = argv;
+	run(c, &s, &ex);
+	CHECK(ex.exited && ex.exit_code == 1); /* bash -e from the #! line stopped at false */
+	snprintf(want, sizeof(want), "0=%s/script n=2 1=a  b 2=c foo=bar baz bash=yes\nexec-ok\n", box);
+	CHECK(output_is(box, "stdout", want));
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/script", box);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0700 && st.st_uid == geteuid());
+
+	/* no argv: {command}; a #! line of the interpreter only */
+	box = sandbox("script2");
+	s = shell("script2", box, "job");
+	s.script = "#!/bin/sh\necho \"n=$#\"\n";
+	run(c, &s, &ex);
+	CHECK(ex.exited && ex.exit_code == 0 && output_is(box, "stdout", "n=0\n"));
+
+	char err[256];
+	pid_t pid;
+	s = shell("noshebang", sandbox("noshebang"), "job");
+	s.script = "echo hi\n";
+	CHECK(containerizer_launch(c, &s, &pid, err, sizeof(err)) == MOSAIC_EINVAL);
+	CHECK(strstr(err, "#!") != NULL);
+	s.script = "#!/no/such/interpreter\necho hi\n";
+	CHECK(containerizer_launch(c, &s, &pid, err, sizeof(err)) == MOSAIC_EIO);
+	CHECK(strstr(err, "(#!/no/such/interpreter): No such file or directory") != NULL);
+	if (!strstr(err, "(#!/no/such/interpreter)"))
+		fprintf(stderr, "  err: %s\n", err);
+	char *big = malloc(CONTAINER_SCRIPT_MAX + 2);
+	memset(big, '#', CONTAINER_SCRIPT_MAX + 1);
+	big[1] = '!';
+	big[CONTAINER_SCRIPT_MAX + 1] = '\0';
+	s = shell("bigscript", box = sandbox("bigscript"), "job");
+	s.script = big;
+	CHECK(containerizer_launch(c, &s, &pid, err, sizeof(err)) == MOSAIC_EINVAL);
+	CHECK(strstr(err, "over the limit") != NULL);
+	snprintf(path, sizeof(path), "%s/script", box);
+	CHECK(access(path, F_OK) != 0); /* refused before anything was written */
+	/* at the limit it runs (a comment of 1 MiB) */
+	memcpy(big, "#!/bin/sh\n", 10);
+	big[CONTAINER_SCRIPT_MAX - 1] = '\n';
+	big[CONTAINER_SCRIPT_MAX] = '\0';
+	s.id = "bigscript2";
+	s.sandbox = box = sandbox("bigscript2");
+	run(c, &s, &ex);
+	CHECK(ex.exited && ex.exit_code == 0);
+	free(big);
+	CHECK(containerizer_reap(c, &ex) == MOSAIC_EAGAIN);
+}
+
+/* Output to a device: no link to it in the sandbox. */
+static void
+test_devnull(containerizer *c)
+{
+	container_exit ex;
+	char path[PATH_MAX + 64];
+	struct stat st;
+	const char *box = sandbox("devnull");
+	container_spec s = shell("devnull", box, "echo out; echo err >&2");
+	s.stdout_path = "/dev/null";
+	s.stderr_path = "/dev/null";
+	run(c, &s, &ex);
+	CHECK(ex.exited && ex.exit_code == 0);
+	snprintf(path, sizeof(path), "%s/stdout", box);
+	CHECK(lstat(path, &st) != 0 && errno == ENOENT);
+	snprintf(path, sizeof(path), "%s/stderr", box);
+	CHECK(lstat(path, &st) != 0 && errno == ENOENT);
+}
+
 static void
 test_binding(containerizer *c)
 {
@@ -397,6 +484,48 @@ test_user(containerizer *c)
 	run(c, &s, &ex);
 	CHECK(output_is(box, "stdout", "65534\n65534\n"));
 	CHECK(setgroups(n > 0 ? (size_t)n : 0, mine) == 0);
+
+	/* a script as nobody: nobody's file, which nobody may run (0700) */
+	s = shell("user3", box = sandbox("user3"), "job");
+	s.script = "#!/bin/sh\nid -u\n";
+	s.uid = 65534;
+	run(c, &s, &ex);
+	CHECK(ex.exited && ex.exit_code == 0);
+	CHECK(output_is(box, "stdout", "65534\n"));
+	char path[PATH_MAX + 64];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/script", box);
+	CHECK(stat(path, &st) == 0 && st.st_uid == 65534 && (st.st_mode & 07777) == 0700);
+}
+
+/* A sandbox on a noexec file system: the script cannot be exec'd, so its
+ * #! interpreter runs it, as the kernel would have. Root only: a private
+ * mount namespace keeps the tmpfs to this process. */
+static void
+test_noexec(containerizer *c)
+{
+	char dir[PATH_MAX + 64];
+	snprintf(dir, sizeof(dir), "%s/noexec", tmp);
+	mkdir(dir, 0755);
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("tmpfs", dir, "tmpfs", MS_NOEXEC, "size=4m") != 0) {
+		printf("skipped: noexec sandbox (%s)\n", strerror(errno));
+		return;
+	}
+	container_exit ex;
+	char box[PATH_MAX + 128];
+	snprintf(box, sizeof(box), "%s/box", dir);
+	mkdir(box, 0755);
+	container_spec s = shell("noexec", box, "job");
+	s.script = "#!/bin/sh -e\necho \"$0 $1\"\n";
+	char *argv[] = {"job", "arg1", NULL};
+	s.argv = argv;
+	run(c, &s, &ex);
+	CHECK(ex.exited && ex.exit_code == 0);
+	char want[PATH_MAX + 256];
+	snprintf(want, sizeof(want), "%s/script arg1\n", box);
+	CHECK(output_is(box, "stdout", want));
+	umount2(dir, MNT_DETACH);
 }
 
 static int
@@ -432,6 +561,8 @@ main(void)
 	test_basics(c);
 	test_failures(c);
 	test_cwd_and_paths(c);
+	test_script(c);
+	test_devnull(c);
 	test_binding(c);
 	test_kill(c, iso);
 	test_memory(c, iso);
@@ -439,10 +570,12 @@ main(void)
 		test_cgroup1(c);
 	else
 		printf("skipped: cgroup v1 checks (isolation is %s)\n", iso);
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
 		test_user(c);
-	else
-		printf("skipped: setuid (not root)\n");
+		test_noexec(c);
+	} else {
+		printf("skipped: setuid and noexec sandbox (not root)\n");
+	}
 	container_exit ex;
 	CHECK(containerizer_reap(c, &ex) == MOSAIC_EAGAIN); /* nothing left */
 	containerizer_close(c);

@@ -1,6 +1,7 @@
 /* test_agent_files - the file server's path checks on a real sandbox tree
  * (sandbox files, nested files, "..", absolute paths, symlinks out, the
- * stdout link the containerizer may make, unknown ids), then the server
+ * stdout link the containerizer may make, unknown ids, the latest run
+ * being the highest), then the server
  * itself over loopback: /health, offset/length, X-Mosaic-File-Size, 403,
  * 404. */
 #include <arpa/inet.h>
@@ -90,9 +91,17 @@ main(void)
 	char p[512], q[512];
 	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1/runs/1/out", work);
 	CHECK_OK(util_mkdir_p(p));
+	/* The highest run is the latest; an older agent's runs/latest link
+	 * (here to an older run) is not looked at. */
+	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1/runs/0", work);
+	CHECK_OK(util_mkdir_p(p));
+	write_file("frameworks/fw-1/tasks/t1/runs/0/stderr", "old run\n");
 	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1/runs/latest", work);
-	CHECK(symlink("1", p) == 0);
+	CHECK(symlink("0", p) == 0);
 	write_file("frameworks/fw-1/tasks/t1/runs/1/stderr", "oops\n");
+	/* a task with no run yet */
+	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t3/runs", work);
+	CHECK_OK(util_mkdir_p(p));
 	write_file("frameworks/fw-1/tasks/t1/runs/1/out/part-0", "0123456789");
 	write_file("secret", "top secret\n");
 	/* Inside links are fine, outside ones are not. */
@@ -124,6 +133,7 @@ main(void)
 	CHECK(status_of("fw-1/t1/out") == 404); /* a directory */
 	CHECK(status_of("fw-1/t1/") == 404);
 	CHECK(status_of("fw-1/t2/stdout") == 404);
+	CHECK(status_of("fw-1/t3/stdout") == 404);
 	CHECK(status_of("fw-9/t1/stdout") == 404);
 	CHECK(status_of("..%2f/t1/stdout") == 404);
 	CHECK(status_of("../t1/stdout") == 404);
@@ -146,6 +156,8 @@ main(void)
 	CHECK(http_get(port, "/files/fw-1/t1/stdout", body, sizeof(body), size, sizeof(size)) == 200);
 	CHECK(strcmp(body, "hello\n") == 0);
 	CHECK(strcmp(size, "6") == 0);
+	CHECK(http_get(port, "/files/fw-1/t1/stderr", body, sizeof(body), NULL, 0) == 200);
+	CHECK(strcmp(body, "oops\n") == 0);
 	CHECK(http_get(port, "/files/fw-1/t1/out/part-0?offset=3&length=4", body, sizeof(body), size,
 	               sizeof(size)) == 200);
 	CHECK(strcmp(body, "3456") == 0);

@@ -431,6 +431,24 @@ main(void)
 	kill_task("sleeper", 1);
 	CHECK(wait_update(loop, "sleeper", MOSAIC__TASK_STATE__TASK_KILLED, 10));
 
+	/* Inline scripts (CommandInfo.script): written into the sandbox and
+	 * exec'd with their arguments; one without "#!" fails with the reason. */
+	Mosaic__TaskInfo *sc[2] = {task("scripted", "job", 0.1, 8), task("noshebang", "job", 0.1, 8)};
+	char *sargs[] = {"job", "x", "y z"};
+	sc[0]->command->script = "#!/bin/sh\necho \"$# $1|$2 ${0##*/}\"\n";
+	sc[0]->command->arguments = sargs;
+	sc[0]->command->n_arguments = 3;
+	sc[1]->command->script = "echo no interpreter\n";
+	run_tasks("fw-1", sc, 2);
+	CHECK(wait_update(loop, "scripted", MOSAIC__TASK_STATE__TASK_FINISHED, 10));
+	CHECK(wait_update(loop, "noshebang", MOSAIC__TASK_STATE__TASK_FAILED, 10));
+	CHECK(http_get(agent_http_address(a), "/files/fw-1/scripted/stdout", body, sizeof(body)) == 200);
+	CHECK(strcmp(body, "2 x|y z script\n") == 0);
+	u = find("noshebang", MOSAIC__TASK_STATE__TASK_FAILED);
+	CHECK(u && strstr(u->message, "#! line") != NULL);
+	task_free(sc[0]);
+	task_free(sc[1]);
+
 	/* Unacknowledged, RUNNING is resent and FINISHED waits behind it. */
 	M.auto_ack = 0;
 	Mosaic__TaskInfo *q[1] = {task("quick", "true", 0.1, 8)};

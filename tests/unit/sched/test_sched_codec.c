@@ -89,6 +89,56 @@ test_task(void)
 	CHECK(sched_codec_task(&p, &bad, err, sizeof(err)) == MOSAIC_EINVAL);
 }
 
+/* An inline script: CommandInfo.script, argv as its arguments, value a
+ * name for the master; bad scripts refused before anything is sent. */
+static void
+test_script(void)
+{
+	char err[256];
+	sched_task_pb p;
+	mosaic_sched_task t = {0};
+	t.id = "s-1";
+	t.agent_id = "agent-1";
+	t.script = "#!/bin/bash\necho \"$@\"\n";
+	CHECK_OK(sched_codec_task(&p, &t, err, sizeof(err)));
+	CHECK(p.cmd.script && strcmp(p.cmd.script, t.script) == 0);
+	CHECK(p.cmd.value && strcmp(p.cmd.value, "script") == 0 && p.cmd.n_arguments == 0);
+	sched_codec_task_fini(&p);
+	const char *argv[] = {"job", "a", "b c", NULL};
+	t.argv = argv;
+	CHECK_OK(sched_codec_task(&p, &t, err, sizeof(err)));
+	CHECK(strcmp(p.cmd.value, "job") == 0 && p.cmd.n_arguments == 3);
+	CHECK(strcmp(p.cmd.arguments[2], "b c") == 0);
+	size_t len = mosaic__task_info__get_packed_size(&p.info);
+	uint8_t *buf = malloc(len);
+	mosaic__task_info__pack(&p.info, buf);
+	Mosaic__TaskInfo *back = mosaic__task_info__unpack(NULL, len, buf);
+	CHECK(back && back->command->script && strcmp(back->command->script, t.script) == 0);
+	mosaic__task_info__free_unpacked(back, NULL);
+	free(buf);
+	sched_codec_task_fini(&p);
+
+	mosaic_sched_task bad = t;
+	bad.shell = "echo";
+	CHECK(sched_codec_task(&p, &bad, err, sizeof(err)) == MOSAIC_EINVAL);
+	CHECK(strstr(err, "both a script and a shell") != NULL);
+	bad = t;
+	bad.script = "echo no interpreter\n";
+	CHECK(sched_codec_task(&p, &bad, err, sizeof(err)) == MOSAIC_EINVAL);
+	CHECK(strstr(err, "#!") != NULL);
+	char *big = malloc(MOSAIC_SCHED_MAX_SCRIPT + 2);
+	memset(big, 'x', MOSAIC_SCHED_MAX_SCRIPT + 1);
+	memcpy(big, "#!/bin/sh\n", 10);
+	big[MOSAIC_SCHED_MAX_SCRIPT + 1] = '\0';
+	bad.script = big;
+	CHECK(sched_codec_task(&p, &bad, err, sizeof(err)) == MOSAIC_EINVAL);
+	CHECK(strstr(err, "over the limit") != NULL);
+	big[MOSAIC_SCHED_MAX_SCRIPT] = '\0'; /* at the limit: fine */
+	CHECK_OK(sched_codec_task(&p, &bad, err, sizeof(err)));
+	sched_codec_task_fini(&p);
+	free(big);
+}
+
 static void
 test_offers_status(void)
 {
@@ -195,6 +245,7 @@ int
 main(void)
 {
 	test_task();
+	test_script();
 	test_offers_status();
 	test_public_values();
 	return check_done();
