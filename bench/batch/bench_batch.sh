@@ -96,7 +96,7 @@ join "$T/ticks0" "$T/ticks1" | awk -v n="$done_n" -v hz="$(getconf CLK_TCK)" '
 	  printf "  %-16s %6.2f\n", $1, self; if (kids > 0.001) jk += kids }
 	END { printf "  %-16s %6.2f\n  %-16s %6.2f  -> at most %.0f jobs/s per cpu, %.0f on %d cpus, if nothing else ran\n",
 	      "jobs", jk, "total", tot, 1000 / tot, 1000 / tot * '"$(nproc)"', '"$(nproc)"' }'
-grep "last 10 s" "$CL/mbatchd.log" | tail -3 | sed 's/^.*mbatchd\[[0-9]*\]: /mbatchd: /'
+{ grep "last 10 s" "$CL/mbatchd.log" || true; } | tail -3 | sed 's/^.*mbatchd\[[0-9]*\]: /mbatchd: /'
 
 echo
 echo "== $SUBMITS separate 'mbatch submit' calls, $PARALLEL at a time, held, then released together"
