@@ -250,6 +250,11 @@ reg_timer_cb(mosaic_loop *loop, void *arg)
 	if (a->registered || a->stopping)
 		return;
 	LOGD("%s with %s", a->id[0] ? "re-registering" : "registering", a->cfg.master);
+	/* Re-registering: the connection to the master may have been
+	 * retransmitting into a partition, with TCP backing off for as long
+	 * as the partition lasted; each try goes on a fresh one. */
+	if (a->id[0])
+		messenger_forget(a->msgr, a->cfg.master);
 	send_registration(a);
 	double delay = a->reg_delay;
 	a->reg_delay = fmin(a->reg_delay * 2, REG_DELAY_MAX);

@@ -350,6 +350,15 @@ master_on_reregister_agent(void *ctx, const char *from, const ProtobufCMessage *
 	} else {
 		LOGI("agent %s (%s) re-registered from %s (it was %s)", id, req->info->hostname, from,
 		     a->active ? "registered" : "unreachable");
+		/* Back from a partition: our connection to it has been
+		 * retransmitting into the void, and TCP backs off (its next try
+		 * can be as far away as the partition was long). Answer, ping
+		 * and kill on a fresh connection, dialled now that it is
+		 * reachable, or it would be lost again while the old one waits.
+		 * Only then: a duplicate ReregisterAgent of an agent we already
+		 * took back must not drop what we queued for it since. */
+		if (!a->active && m->msgr)
+			messenger_forget(m->msgr, from);
 		agent_set_info(a, req->info);
 		a->total = total;
 		agent_set_address(m, a, from);

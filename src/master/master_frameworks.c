@@ -246,6 +246,13 @@ master_on_subscribe(void *ctx, const char *from, const ProtobufCMessage *msg)
 	 * does not know the offers the old one had. */
 	if (strcmp(fw->address, from) != 0 || !fw->connected)
 		master_offers_rescind_framework(m, fw, true);
+	/* Back after a disconnect (a partition, say): our connection to it
+	 * has been retransmitting into the void and TCP backs off, up to as
+	 * long as it was away. Answer on a fresh one, dialled now that it is
+	 * reachable. Not for a retry while connected: that would drop what we
+	 * queued for it since. */
+	if (!fresh && !fw->connected && m->msgr)
+		messenger_forget(m->msgr, from);
 	framework_set_info(fw, fi);
 	framework_set_address(m, fw, from);
 	fw->connected = true;

@@ -344,6 +344,16 @@ task_send_ack(master *m, master_agent *a, const char *framework_id, const char *
 	master_send(m, a->address, MOSAIC__MESSAGE_TYPE__MSG_STATUS_UPDATE_ACK, &ack.base);
 }
 
+static void
+task_shutdown_removed(master *m, master_agent *a, const char *framework_id, const char *task_id)
+{
+	LOGI("agent %s: shutting down framework %s, which was removed (its task %s reports alive)", a->id,
+	     framework_id, task_id);
+	Mosaic__ShutdownFramework s = MOSAIC__SHUTDOWN_FRAMEWORK__INIT;
+	s.framework_id = (char *)framework_id;
+	master_send(m, a->address, MOSAIC__MESSAGE_TYPE__MSG_SHUTDOWN_FRAMEWORK, &s.base);
+}
+
 static bool
 status_text_ok(const char *s)
 {
@@ -376,7 +386,13 @@ master_on_status_update(void *ctx, const char *from, const ProtobufCMessage *msg
 	}
 	m->counters.updates_from_agents++;
 	master_framework *fw = master_framework_find(m, su->framework_id);
+	bool alive = !codec_task_state_terminal(st->state);
 	if (!fw) {
+		/* A task of a removed framework alive on the agent: a RunTask
+		 * that reached it late (after a partition). As at
+		 * re-registration, the framework is shut down there. */
+		if (alive && registry_framework_removed(m->reg, su->framework_id))
+			task_shutdown_removed(m, a, su->framework_id, st->task_id);
 		/* Its framework is gone: nobody will acknowledge, so we do. */
 		LOGD("acknowledging update of task %s of framework %s, which is not known", st->task_id,
 		     su->framework_id);
@@ -394,6 +410,15 @@ master_on_status_update(void *ctx, const char *from, const ProtobufCMessage *msg
 			     "only",
 			     a->id, t->id, fw->id, t->agent_id);
 		}
+	} else if (alive) {
+		/* Alive, but we gave it up (lost with its agent, say): its
+		 * RunTask reached the agent late, after a partition, when the
+		 * agent had already re-registered without it. As at
+		 * re-registration, it is killed. */
+		LOGI("agent %s: killing task %s of framework %s: it reports %s, but the master gave it up",
+		     a->id, st->task_id, fw->id, codec_task_state_name(st->state));
+		Mosaic__Kill k = MOSAIC__KILL__INIT;
+		task_send_kill(m, a, fw, st->task_id, &k);
 	}
 	/* Forward every copy, retries included: only the framework's
 	 * acknowledgement stops the agent resending. */
