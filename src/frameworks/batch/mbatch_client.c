@@ -87,6 +87,27 @@ drop_connection(mbatch_client *c)
 	c->rpc = NULL;
 }
 
+/* The connection broke before the answer. A daemon killed a moment ago
+ * can still take a connection into its backlog and then reset it: when
+ * nothing listens any more, say so plainly. Whether a request that was
+ * sent got taken, only mbatchd can tell once it is back. */
+static void
+went_away(mbatch_client *c, const char *why, char *err, size_t errlen)
+{
+	rpc_client *probe = NULL;
+	char perr[256];
+	usleep(200 * 1000);
+	if (rpc_client_open(&probe, c->address, 1.0, perr, sizeof(perr)) != 0) {
+		snprintf(err, errlen,
+		         "cannot reach mbatchd at %s: %s (it went away during the request: `mbatch queue` "
+		         "shows whether it was taken once mbatchd is back; `mosaic cluster up` starts it)",
+		         c->address, perr);
+		return;
+	}
+	rpc_client_close(probe);
+	snprintf(err, errlen, "mbatchd at %s closed the connection before answering: %s", c->address, why);
+}
+
 int
 mbatch_client_call(mbatch_client *c, uint32_t type, const ProtobufCMessage *req, uint64_t id,
                    const ProtobufCMessageDescriptor *reply_desc, double timeout, ProtobufCMessage **reply,
@@ -109,7 +130,10 @@ mbatch_client_call(mbatch_client *c, uint32_t type, const ProtobufCMessage *req,
 	free(buf);
 	if (rv != 0) {
 		drop_connection(c);
-		snprintf(err, errlen, "mbatchd at %s: %s", c->address, why);
+		if (rv == MOSAIC_ETOOBIG)
+			snprintf(err, errlen, "mbatchd at %s: %s", c->address, why);
+		else
+			went_away(c, why, err, errlen);
 		return rv == MOSAIC_ETOOBIG ? rv : MOSAIC_ENET;
 	}
 	for (;;) {
@@ -124,7 +148,7 @@ mbatch_client_call(mbatch_client *c, uint32_t type, const ProtobufCMessage *req,
 				snprintf(err, errlen, "mbatchd at %s did not answer within %.0f s", c->address,
 				         timeout);
 			else
-				snprintf(err, errlen, "mbatchd at %s: %s", c->address, why);
+				went_away(c, why, err, errlen);
 			return rv;
 		}
 		const ProtobufCMessageDescriptor *desc = NULL;
