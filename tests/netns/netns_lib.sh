@@ -381,6 +381,21 @@ agent_active() { m_cli agents --json | jq -e --arg h "$1" 'any(.[]; .hostname ==
 agent_inactive() { m_cli agents --json | jq -e --arg h "$1" 'any(.[]; .hostname == $h and .active == false)'; }
 total_cpus() { state_json | jq '.total.cpus'; }
 
+# expect_run_lost PID OUT WHAT: the one-shot `mosaic run` PID (a background
+# job of ours) ends non-zero within 15 s, reporting its task lost in OUT.
+expect_run_lost() {
+	local run_pid=$1 out=$2 what=$3 rc
+	run_ended() { ! kill -0 "$run_pid" 2>/dev/null; }
+	wait_for 15 "mosaic run of $what to end" run_ended
+	set +e
+	wait "$run_pid"
+	rc=$?
+	set -e
+	BG_PIDS=()
+	[ $rc -ne 0 ] || fail "mosaic run of $what exited 0: $(cat "$out")"
+	grep -Eq 'TASK_LOST|TASK_UNREACHABLE' "$out" || fail "mosaic run did not report $what lost: $(cat "$out")"
+}
+
 pass() { log "PASS ($(($(date +%s) - START_TIME)) s)"; }
 
 # With NETNS_VERBOSE=1: log the TCP connections of namespace SHORT (their

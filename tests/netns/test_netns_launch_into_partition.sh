@@ -54,15 +54,7 @@ log "both launched on a1 $(($(now_ms) - t0)) ms after the cut, a1 still thought 
 
 wait_for 20 "the master to mark a1 unreachable" agent_inactive a1
 log "a1 marked unreachable after $(($(now_ms) - t0)) ms"
-run_ended() { ! kill -0 "$runpid" 2>/dev/null; }
-wait_for 15 "mosaic run of blue to end" run_ended
-set +e
-wait "$runpid"
-rc=$?
-set -e
-BG_PIDS=()
-[ $rc -ne 0 ] || fail "mosaic run of blue exited 0: $(cat "$T/blue.out")"
-grep -Eq 'TASK_LOST|TASK_UNREACHABLE' "$T/blue.out" || fail "mosaic run did not report blue lost: $(cat "$T/blue.out")"
+expect_run_lost "$runpid" "$T/blue.out" blue
 [ ! -s "$T/blue.pids" ] || fail "blue ran on a1 during the partition?: $(cat "$T/blue.pids")"
 wait_for 10 "job $job to be requeued" test "$(job_field "$job" state)" = PENDING
 

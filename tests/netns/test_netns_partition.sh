@@ -83,15 +83,7 @@ m_cli agents >"$T/agents.txt" 2>&1 || true
 log "mosaic agents during the partition:"$'\n'"$(cat "$T/agents.txt")"
 
 # The one-shot framework hears TASK_LOST and fails.
-run_ended() { ! kill -0 "$runpid" 2>/dev/null; }
-wait_for 15 "mosaic run of the lost task to end" run_ended
-set +e
-wait "$runpid"
-rc=$?
-set -e
-BG_PIDS=()
-[ $rc -ne 0 ] || fail "mosaic run of the lost task exited 0: $(cat "$T/victim.out")"
-grep -Eq 'TASK_LOST|TASK_UNREACHABLE' "$T/victim.out" || fail "mosaic run did not report TASK_LOST: $(cat "$T/victim.out")"
+expect_run_lost "$runpid" "$T/victim.out" "the lost task"
 lost_state() { m_cli tasks --all --json | jq -e 'any(.[]; .name == "victim" and (.state == "TASK_LOST" or .state == "TASK_UNREACHABLE"))'; }
 wait_for 5 "the master to list task victim as lost" lost_state
 
