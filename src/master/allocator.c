@@ -674,6 +674,27 @@ allocator_recover(allocator *a, const char *framework_id, const char *agent_id, 
 	return MOSAIC_OK;
 }
 
+int
+allocator_offer_ended(allocator *a, const char *framework_id, const char *agent_id,
+    const mosaic_resources *res)
+{
+	alloc_framework *fw = framework_find(a, framework_id);
+	alloc_agent *ag = agent_find(a, agent_id);
+	if (!fw || !ag)
+		return MOSAIC_ENOENT;
+	alloc_holding *h = allocator_holding_find_(a, fw, ag);
+	if (!h)
+		return MOSAIC_OK; /* recovered whole already */
+	for (int i = 0; i < RES_NSCALARS; i++) {
+		h->offered[i] -= res_scalar(res, i);
+		if (h->offered[i] < MOSAIC_RES_EPSILON)
+			h->offered[i] = 0; /* sums of fractions drift; never below 0 */
+	}
+	uint64_t ports = res_port_count(res);
+	h->offered_ports = h->offered_ports > ports ? h->offered_ports - ports : 0;
+	return MOSAIC_OK;
+}
+
 /* ---- queries ---- */
 
 double

@@ -30,7 +30,11 @@
  *     one of its tasks are held for it (offered to no one) until the held
  *     agents can hold all its tasks; then, in that pass, they are offered
  *     to it together (enough of them for the gang, those holding most
- *     tasks first) and the reservation turns to "offered". The gang
+ *     tasks first) and the reservation turns to "offered". Offers the
+ *     gang still holds from before (a gathering gang keeps partial offers
+ *     for a while) count as held: an agent holds what is free there plus
+ *     what the gang was offered there and has not answered
+ *     (allocator_offer_ended), and the gang gets only the free part. The
  *     framework's filters do not keep agents out of its reservation: they
  *     answered partial offers (or asked for quiet during a back-off), and
  *     the reservation only ever offers the whole gang its demand asks for.
@@ -40,7 +44,7 @@
  *   - fairness: a held agent still goes, as usual, to a framework whose
  *     role is strictly further below its weighted share than the gang's
  *     role (weighted dominant share of what the roles hold now, resources
- *     held for the gang not counted). Roles at or above the gang's role's
+ *     held for the gang and offers the gang holds not counted). Roles at or above the gang's role's
  *     share, and the other frameworks of the gang's own role (first come,
  *     first served among them), wait. This is hierarchical DRF with the
  *     gang treated as a client that accepts partial offers and keeps them:
@@ -60,7 +64,7 @@
  * While a gang's reservation is holding, that framework gets no other
  * offers (what it would get is being held for it anyway). Frameworks
  * without a demand are untouched while no gang is starving, and the pass
- * cost stays O(agents visited x log frameworks) plus O(held agents). */
+ * cost stays O(agents visited x log frameworks) plus O(held agents + the gang's holdings). */
 #ifndef MOSAIC_ALLOCATOR_H
 #define MOSAIC_ALLOCATOR_H
 
@@ -128,6 +132,16 @@ int allocator_use(allocator *a, const char *framework_id, const char *agent_id,
  * agent's free pool. MOSAIC_EINVAL if the framework did not hold that much
  * there (nothing changes). */
 int allocator_recover(allocator *a, const char *framework_id, const char *agent_id,
+    const mosaic_resources *res);
+
+/* allocator_offer_ended: an offer of res to framework on agent (as
+ * allocator_allocate made it) is no longer outstanding - accepted,
+ * declined, rescinded, expired or never sent. What of it is still
+ * allocated is now its tasks' (allocator_recover gives back the rest, before
+ * or after this call). The allocator tells outstanding offers from tasks
+ * only to count what a starving gang already holds toward its reservation.
+ * MOSAIC_ENOENT for unknown ids; MOSAIC_OK if nothing was outstanding. */
+int allocator_offer_ended(allocator *a, const char *framework_id, const char *agent_id,
     const mosaic_resources *res);
 
 /* allocator_filter: no offers of agent to framework before `until`

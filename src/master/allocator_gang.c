@@ -7,7 +7,8 @@
  * allocator_gang_begin_ (start, end or complete the reservation),
  * allocator_gang_visit_ for each agent it visits while holding, and
  * allocator_gang_end_. Choosing a gang costs O(declared gangs); a pass that
- * holds costs O(held agents) more than an ordinary one. */
+ * holds costs O(held agents + the gang's holdings) more than an ordinary
+ * one (the gang's outstanding offers count toward its reservation). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,21 +21,70 @@
 
 #define CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
-/* How many tasks of per_task fit in have (scalars and port counts).
+/* How many tasks of per_task fit in scalars have[] and have_ports ports.
  * per_task is never empty (allocator_set_demand checks it). */
 static unsigned
-fit_count(const mosaic_resources *have, const mosaic_resources *per_task)
+fit_in(const double have[RES_NSCALARS], uint64_t have_ports, const mosaic_resources *per_task)
 {
 	double n = (double)UINT32_MAX;
 	for (int i = 0; i < RES_NSCALARS; i++) {
 		double want = res_scalar(per_task, i);
 		if (want > MOSAIC_RES_EPSILON)
-			n = fmin(n, floor((res_scalar(have, i) + MOSAIC_RES_EPSILON) / want));
+			n = fmin(n, floor((have[i] + MOSAIC_RES_EPSILON) / want));
 	}
 	uint64_t ports = res_port_count(per_task);
 	if (ports)
-		n = fmin(n, (double)(res_port_count(have) / ports));
+		n = fmin(n, (double)(have_ports / ports));
 	return n > 0 ? (unsigned)n : 0;
+}
+
+static unsigned
+fit_count(const mosaic_resources *have, const mosaic_resources *per_task)
+{
+	double sc[RES_NSCALARS];
+	for (int i = 0; i < RES_NSCALARS; i++)
+		sc[i] = res_scalar(have, i);
+	return fit_in(sc, res_port_count(have), per_task);
+}
+
+/* What the gang g holds in offers on ag, as scalars and a port count:
+ * the outstanding part of its allocation there (never more than that). */
+static uint64_t
+offered_to(const allocator *a, const alloc_framework *g, const alloc_agent *ag, double sc[RES_NSCALARS])
+{
+	const alloc_holding *h = allocator_holding_find_(a, g, ag);
+	for (int i = 0; i < RES_NSCALARS; i++)
+		sc[i] = h ? fmin(h->offered[i], res_scalar(&h->res, i)) : 0;
+	if (!h)
+		return 0;
+	uint64_t q = res_port_count(&h->res);
+	return h->offered_ports < q ? h->offered_ports : q;
+}
+
+/* How many of the gang's tasks ag can hold now: its free resources plus
+ * the offers the gang already holds there. A gang that gathers keeps the
+ * partial offers it got (mmpirun holds them up to --hold) - they are as
+ * much its own as anything the reservation will hold, and counting only
+ * free resources would wait for it to let them go first. */
+static unsigned
+gang_fit(const allocator *a, const alloc_framework *g, const alloc_agent *ag)
+{
+	double sc[RES_NSCALARS];
+	uint64_t ports = offered_to(a, g, ag, sc);
+	for (int i = 0; i < RES_NSCALARS; i++)
+		sc[i] += res_scalar(&ag->free, i);
+	return fit_in(sc, ports + res_port_count(&ag->free), &g->demand->per_task);
+}
+
+static bool
+holds_offers(const allocator *a, const alloc_framework *g, const alloc_agent *ag)
+{
+	double sc[RES_NSCALARS];
+	uint64_t ports = offered_to(a, g, ag, sc);
+	for (int i = 0; i < RES_NSCALARS; i++)
+		if (sc[i] > MOSAIC_RES_EPSILON)
+			return true;
+	return ports > 0;
 }
 
 static bool
@@ -188,11 +238,8 @@ allocator_gang_reservation(const allocator *a, allocator_gang_info *out)
 	out->since = fw->demand->since;
 	out->granted = a->gang.granted;
 	unsigned fit = 0;
-	for (size_t i = 0; i < a->gang.nheld; i++) {
-		const alloc_agent *ag = a->gang.held[i];
-		fit += fit_count(
-		    a->gang.phase == ALLOCATOR_GANG_HOLDING ? &ag->free : &ag->total, &fw->demand->per_task);
-	}
+	for (size_t i = 0; a->gang.phase == ALLOCATOR_GANG_HOLDING && i < a->gang.nheld; i++)
+		fit += gang_fit(a, fw, a->gang.held[i]);
 	out->held_tasks = a->gang.phase == ALLOCATOR_GANG_HOLDING ? fit : fw->demand->tasks;
 }
 
@@ -292,7 +339,7 @@ fragments_trim(allocator *a)
 	const alloc_demand *d = a->gang.fw->demand;
 	for (size_t i = a->gang.nheld; i-- > 0 && a->gang.nfrag && a->gang.fit + a->gang.nfrag > d->tasks;) {
 		alloc_agent *ag = a->gang.held[i];
-		if (!fit_count(&ag->free, &d->per_task)) {
+		if (!gang_fit(a, a->gang.fw, ag)) {
 			held_del(a, ag);
 			a->gang.nfrag--;
 		}
@@ -300,25 +347,44 @@ fragments_trim(allocator *a)
 }
 
 /* Recounts what the held agents can hold now, dropping those that cannot
- * help: nothing free, or fragments beyond the bound. The gang's own filters
- * do not count here: they answered partial offers ("not enough", or "not
- * during my back-off"), and the reservation only ever offers a whole gang,
- * which its demand asks for. */
+ * help: nothing free and no task's worth held by the gang, or fragments
+ * beyond the bound. Agents where the gang's own offers already hold tasks
+ * join the held set here, as the pass only visits agents with free
+ * resources (cost: the gang's holdings). The gang's own filters do not
+ * count here: they answered partial offers ("not enough", or "not during
+ * my back-off"), and the reservation only ever offers a whole gang, which
+ * its demand asks for. */
 static void
 held_recount(allocator *a)
 {
 	alloc_framework *g = a->gang.fw;
 	a->gang.fit = 0;
 	a->gang.nfrag = 0;
+	memset(a->gang.own, 0, sizeof(a->gang.own));
+	for (alloc_holding *h = g->holdings; h; h = h->fw_next) {
+		double sc[RES_NSCALARS];
+		offered_to(a, g, h->ag, sc);
+		for (int i = 0; i < RES_NSCALARS; i++)
+			a->gang.own[i] += sc[i];
+	}
 	for (size_t i = a->gang.nheld; i-- > 0;) {
 		alloc_agent *ag = a->gang.held[i];
-		unsigned f = fit_count(&ag->free, &g->demand->per_task);
-		if (res_is_empty(&ag->free))
-			held_del(a, ag);
-		else if (f)
+		unsigned f = gang_fit(a, g, ag);
+		if (f)
 			a->gang.fit += f;
+		else if (res_is_empty(&ag->free))
+			held_del(a, ag);
 		else
 			a->gang.nfrag++;
+	}
+	for (alloc_holding *h = g->holdings; h && a->gang.fit < g->demand->tasks; h = h->fw_next) {
+		if (h->ag->gang_held || !holds_offers(a, g, h->ag))
+			continue;
+		unsigned f = gang_fit(a, g, h->ag);
+		if (f) {
+			held_add(a, h->ag);
+			a->gang.fit += f;
+		}
 	}
 	fragments_trim(a);
 }
@@ -337,7 +403,8 @@ cmp_fit_desc(const void *x, const void *y)
 
 /* The held agents can hold the gang: offer it enough of them, those that
  * hold most tasks first (fewer agents for one job), in this pass. The rest
- * go back to the pool. */
+ * go back to the pool. An agent whose part is all in offers the gang holds
+ * already is counted, and offered nothing more. */
 static void
 deliver(allocator *a, double now, allocator_offers *out)
 {
@@ -349,15 +416,16 @@ deliver(allocator *a, double now, allocator_offers *out)
 	} *order = xmalloc(n * sizeof(*order));
 	for (size_t i = 0; i < n; i++) {
 		order[i].ag = a->gang.held[i];
-		order[i].fit = fit_count(&order[i].ag->free, &g->demand->per_task);
+		order[i].fit = gang_fit(a, g, order[i].ag);
 	}
 	qsort(order, n, sizeof(*order), cmp_fit_desc);
 	held_clear(a);
 	unsigned got = 0;
 	for (size_t i = 0; i < n && got < g->demand->tasks && order[i].fit; i++) {
 		got += order[i].fit;
-		allocator_offer_(a, g, order[i].ag, out);
-		held_add(a, order[i].ag); /* now: the agents offered */
+		if (!res_is_empty(&order[i].ag->free))
+			allocator_offer_(a, g, order[i].ag, out);
+		held_add(a, order[i].ag); /* now: the agents offered (or held by the gang) */
 	}
 	free(order);
 	a->gang.phase = ALLOCATOR_GANG_OFFERED;
@@ -395,11 +463,18 @@ allocator_gang_begin_(allocator *a, double now, allocator_offers *out)
 
 /* The first client, in hierarchical DRF order, that is strictly ahead of
  * the gang's role and not filtered for ag: a role further below its
- * weighted share. The gang's own role is first come, first served. */
+ * weighted share. The gang's own role is first come, first served. The
+ * gang's role's share leaves out the offers the gang holds, as it leaves
+ * out what the reservation holds for it: both wait for the same launch,
+ * and a gang that kept its offers must not fare worse than one that let
+ * them go to have them held again. */
 static alloc_framework *
 pick_ahead(const allocator *a, const alloc_agent *ag, double now, const alloc_framework *g)
 {
-	double gkey = g->role->node.share;
+	double rest[RES_NSCALARS];
+	for (int i = 0; i < RES_NSCALARS; i++)
+		rest[i] = fmax(g->role->alloc[i] - a->gang.own[i], 0);
+	double gkey = allocator_dominant_(a, rest) / g->role->weight;
 	for (drf_node *rn = drf_sorter_first(&a->roles_order); rn; rn = drf_sorter_next(rn)) {
 		if (rn == &g->role->node || !(rn->share < gkey))
 			return NULL; /* sorted: no role after this one is ahead either */
@@ -422,14 +497,14 @@ allocator_gang_visit_(allocator *a, alloc_agent *ag, double now, allocator_offer
 	if (!ag->gang_held) {
 		if (a->gang.fit >= d->tasks || !fit_count(&ag->total, &d->per_task))
 			return false; /* the gang does not need it, or cannot use it */
-		f = fit_count(&ag->free, &d->per_task);
+		f = gang_fit(a, g, ag);
 		if (!f && a->gang.fit + a->gang.nfrag >= d->tasks)
 			return false; /* enough fragments are growing already */
 	}
 	alloc_framework *ahead = pick_ahead(a, ag, now, g);
 	if (ahead) {
 		if (ag->gang_held) {
-			unsigned had = fit_count(&ag->free, &d->per_task);
+			unsigned had = gang_fit(a, g, ag);
 			if (had)
 				a->gang.fit -= had;
 			else

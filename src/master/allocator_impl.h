@@ -67,6 +67,13 @@ struct alloc_holding {
 	alloc_framework *fw;
 	alloc_agent *ag;
 	mosaic_resources res;
+	/* How much of res is in offers still outstanding (allocator_offer_
+	 * adds, allocator_offer_ended takes away), as scalars and a port
+	 * count: what a gang holds toward its reservation. Read it through
+	 * its minimum with res (the master may recover an offer just before
+	 * it ends it). */
+	double offered[RES_NSCALARS];
+	uint64_t offered_ports;
 	double filter_until;
 	bool filtered;
 	alloc_holding *fw_prev, *fw_next, *ag_prev, *ag_next;
@@ -102,8 +109,9 @@ struct allocator {
 		double granted, offered_at;
 		alloc_agent **held; /* held (holding) or offered (offered) agents */
 		size_t nheld, held_cap;
-		unsigned fit; /* tasks the held agents hold now (holding) */
-		size_t nfrag; /* held agents too full for one task yet */
+		unsigned fit;             /* tasks the held agents hold now (holding) */
+		size_t nfrag;             /* held agents too full for one task yet */
+		double own[RES_NSCALARS]; /* the gang's outstanding offers (holding; each pass) */
 	} gang;
 };
 

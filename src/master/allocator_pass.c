@@ -69,6 +69,9 @@ allocator_offer_(allocator *a, alloc_framework *fw, alloc_agent *ag, allocator_o
 		res_add(&held, &res);
 	}
 	h->res = held;
+	for (int i = 0; i < RES_NSCALARS; i++)
+		h->offered[i] += res_scalar(&res, i);
+	h->offered_ports += res_port_count(&res);
 	res_sub(&ag->free, &res); /* res is ag->free or its scalars: cannot fail */
 	allocator_account_(a, fw, &res, 1);
 	allocator_agent_refresh_(a, ag);

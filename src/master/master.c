@@ -227,15 +227,22 @@ master_alloc_soon_fire(mosaic_loop *loop, void *arg)
 	master_allocate_now(m);
 }
 
-/* Events that free resources or add a client ask for a pass soon; passes
- * are debounced to one per allocation_delay however many events arrive,
- * and never run inside the handler that asked. */
+/* Events that free resources or add a client ask for a pass soon, never
+ * inside the handler that asked. Passes are spaced at least
+ * allocation_delay apart however many events arrive: the first event after
+ * a quiet spell (no pass for allocation_delay) gets its pass at the end of
+ * the loop round that brought it - a zero-delay timer, so every message of
+ * that round is in it - rather than after a fixed wait (a framework that
+ * subscribes to an idle cluster has its offers a round trip later); an
+ * event that comes while passes are frequent waits for the next free slot,
+ * so a storm of them is still one pass per allocation_delay. */
 void
 master_allocate_soon(master *m)
 {
 	if (!m->started || m->alloc_soon_timer)
 		return;
-	m->alloc_soon_timer = loop_timer_start(m->loop, m->cfg.allocation_delay, master_alloc_soon_fire, m);
+	double wait = m->last_pass + m->cfg.allocation_delay - mosaic_mono_now();
+	m->alloc_soon_timer = loop_timer_start(m->loop, wait > 0 ? wait : 0, master_alloc_soon_fire, m);
 }
 
 static void
@@ -249,6 +256,7 @@ master_alloc_tick(mosaic_loop *loop, void *arg)
 size_t
 master_allocate_now(master *m)
 {
+	m->last_pass = mosaic_mono_now();
 	return master_offers_allocate(m);
 }
 

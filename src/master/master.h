@@ -31,7 +31,8 @@ typedef struct master_config {
 	const char *webui_dir;      /* static files served at / when the directory exists */
 	const weights *weights;     /* role weights given on the command line; they override the registry's */
 	double allocation_interval; /* seconds between periodic allocation passes */
-	double allocation_delay;    /* an event-driven pass runs this long after the event */
+	double allocation_delay;    /* least time between event-driven passes (the first after a
+	                             * quiet spell runs at once, at the end of its loop round) */
 	double offer_timeout;       /* offers are rescinded after this; 0: never */
 	double ping_interval;       /* master -> agent Ping */
 	unsigned max_missed_pings;  /* agent unreachable after this many unanswered pings */

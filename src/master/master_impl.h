@@ -157,6 +157,7 @@ struct master {
 	allocator_offers alloc_out;
 	weights role_weights; /* every weight set, for state */
 	uint64_t alloc_timer, alloc_soon_timer, ping_timer, heartbeat_timer, offer_timer, reconcile_timer;
+	double last_pass; /* monotonic time of the last allocation pass (master_allocate_soon spaces them) */
 	bool started;
 	reconcile_job *rjobs_head, *rjobs_tail;
 	/* Reconciliation questions about tasks on agents the registry knows

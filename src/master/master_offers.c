@@ -50,6 +50,12 @@ master_offer_discard(master *m, master_offer *o)
 {
 	master_framework *fw = o->fw;
 	master_agent *a = o->agent;
+	/* Whatever became of it (used, given back, rescinded), it is no
+	 * longer outstanding: the allocator counts a gang's outstanding
+	 * offers toward its reservation. Unknown ids (a framework or agent
+	 * the allocator dropped already) are fine. */
+	if (a->in_allocator)
+		allocator_offer_ended(m->alloc, fw->id, a->id, &o->res);
 	if (o->fw_prev)
 		o->fw_prev->fw_next = o->fw_next;
 	else
@@ -216,6 +222,7 @@ master_offers_allocate(master *m)
 			LOGE("allocator offered agent %s to framework %s, which the master cannot offer to",
 			     ao->agent_id, ao->framework_id);
 			allocator_recover(m->alloc, ao->framework_id, ao->agent_id, &ao->resources);
+			allocator_offer_ended(m->alloc, ao->framework_id, ao->agent_id, &ao->resources);
 			continue;
 		}
 		master_offer *o = xcalloc(1, sizeof(*o));

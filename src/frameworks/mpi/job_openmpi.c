@@ -110,6 +110,35 @@ argvec_free(argvec *a)
 	free(a->v);
 }
 
+/* The map goes in whole (written aside, then renamed) but is not synced:
+ * it lives as long as this job and is read within milliseconds by the
+ * launch agents, and an fsync here (1-3 ms, more on a busy disk) would
+ * sit between the launch and mpirun's start. */
+static int
+write_map_file(const char *path, const char *data, size_t len)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int rv = fd < 0 ? -1 : 0;
+	while (rv == 0 && len) {
+		ssize_t w = write(fd, data, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			rv = -1;
+		else
+			data += w, len -= (size_t)w;
+	}
+	if (fd >= 0 && close(fd) != 0)
+		rv = -1;
+	if (rv == 0 && rename(tmp, path) != 0)
+		rv = -1;
+	if (rv != 0)
+		unlink(tmp);
+	free(tmp);
+	return rv;
+}
+
 static int
 write_map(job *j)
 {
@@ -134,7 +163,7 @@ write_map(job *j)
 		                     t->host, t->addr, t->first_port);
 	}
 	char *path = xasprintf("%s/map", j->tmpdir);
-	int rv = util_write_file_atomic(path, buf, at);
+	int rv = write_map_file(path, buf, at);
 	free(path);
 	free(buf);
 	if (rv != 0)

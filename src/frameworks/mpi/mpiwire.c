@@ -364,6 +364,7 @@ mpiwire_connect(const char *hostport, double timeout, char *err, size_t errlen)
 	}
 	double deadline = mpiwire_now() + timeout;
 	int why = 0;
+	long pause_ms = 1;
 	for (;;) {
 		struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
 		struct addrinfo *res;
@@ -377,10 +378,15 @@ mpiwire_connect(const char *hostport, double timeout, char *err, size_t errlen)
 		if (fd >= 0)
 			return fd;
 		/* Refused on loopback costs nothing: retry often, as the
-		 * launch agent may come before the proxy listens. */
-		if (mpiwire_now() + 0.02 >= deadline)
+		 * launch agent may come before the proxy listens - at once
+		 * at first (the proxy is usually a few ms from listening),
+		 * then backing off to every 20 ms. */
+		double pause = (double)pause_ms / 1000.0;
+		if (mpiwire_now() + pause >= deadline)
 			break;
-		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+		nanosleep(&(struct timespec){0, pause_ms * 1000 * 1000}, NULL);
+		if (pause_ms < 20)
+			pause_ms = pause_ms * 2 > 20 ? 20 : pause_ms * 2;
 	}
 	char where[300];
 	snprintf(where, sizeof(where), "%s (for %.0f s)", hostport, timeout);

@@ -105,8 +105,9 @@ int mpiwire_flush(int fd, mpiwire_buf *b);
 /* mpiwire_listen: a non-blocking listening socket on host:port (port 0:
  * any; *bound gets the port). -1 with the reason in err. */
 int mpiwire_listen(const char *host, uint16_t port, uint16_t *bound, char *err, size_t errlen);
-/* mpiwire_connect: a blocking connect to "host:port", retried every 20 ms
- * while refused, until timeout seconds have passed. The socket returned is
+/* mpiwire_connect: a blocking connect to "host:port", retried while
+ * refused (after 1 ms, then doubling to every 20 ms) until timeout seconds
+ * have passed. The socket returned is
  * blocking, close-on-exec. -1 with the reason in err. */
 int mpiwire_connect(const char *hostport, double timeout, char *err, size_t errlen);
 /* mpiwire_token: a fresh random token of MPIWIRE_TOKEN_LEN hex characters

@@ -9,8 +9,10 @@
  * "stream" frameworks launch a 1-slot task on every free slot they are
  * offered (tasks end after a few seconds), "gang" frameworks accept offers
  * only when one pass brings enough for the whole gang and decline
- * everything otherwise (a 5 s filter), "polite" frameworks keep at most a
- * few tasks running. */
+ * everything otherwise (a 5 s filter), "holder" gangs keep partial offers
+ * (as mmpirun does, up to its --hold) and launch once what they hold fits,
+ * "polite" frameworks keep at most a few tasks running. Answered offers
+ * end (allocator_offer_ended) as the master ends them. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +64,8 @@ recover_all(allocator *a, const allocator_offers *out)
 /* ---- a small simulated cluster ---- */
 
 enum { MAX_FWS = 8, MAX_TASKS = 4096 };
-enum kind { STREAM, GANG, POLITE };
+enum kind { STREAM, GANG, POLITE, HOLDER };
+enum { MAX_KEPT = 64 };
 
 typedef struct sim_fw {
 	const char *id, *role;
@@ -72,6 +75,10 @@ typedef struct sim_fw {
 	double gang_since;     /* GANG: declared demand since (negative: none) */
 	double run_for;        /* GANG: how long the gang runs; POLITE/STREAM: max task length */
 	unsigned max_running;  /* POLITE */
+	double hold;           /* HOLDER: longest it keeps a partial gang */
+	double hold_started;   /* HOLDER: first offer of the current hold, -1: none */
+	allocator_offer kept[MAX_KEPT]; /* HOLDER: the offers it keeps */
+	size_t nkept;
 	/* results */
 	double launched_at;   /* GANG: when it launched, -1 before */
 	size_t launch_offers; /* GANG: offers in the pass it launched from */
@@ -113,9 +120,10 @@ static int
 sim_add(sim *s, sim_fw f)
 {
 	f.launched_at = -1;
+	f.hold_started = -1;
 	s->fws[s->nfws] = f;
 	CHECK_OK(allocator_add_framework(s->a, f.id, f.role));
-	if (f.kind == GANG && f.gang_since >= 0)
+	if ((f.kind == GANG || f.kind == HOLDER) && f.gang_since >= 0)
 		CHECK_OK(allocator_set_demand(s->a, f.id, &f.task, f.gang_tasks, f.gang_since));
 	return s->nfws++;
 }
@@ -228,6 +236,63 @@ gang_answer(sim *s, int f)
 	}
 }
 
+static void
+offer_end(sim *s, const allocator_offer *o)
+{
+	CHECK_OK(allocator_offer_ended(s->a, o->framework_id, o->agent_id, &o->resources));
+}
+
+/* A holder keeps what it is offered; once the kept offers fit the gang it
+ * launches on them (the rest goes back); a partial gang kept for `hold`
+ * seconds is declined whole (a 1 s back-off filter). */
+static void
+holder_answer(sim *s, int f)
+{
+	sim_fw *fw = &s->fws[f];
+	for (size_t i = 0; i < s->out.count; i++)
+		if (strcmp(s->out.items[i].framework_id, fw->id) == 0) {
+			if (fw->nkept == MAX_KEPT)
+				abort();
+			fw->kept[fw->nkept++] = s->out.items[i];
+		}
+	unsigned fit = 0;
+	for (size_t i = 0; i < fw->nkept; i++) {
+		mosaic_resources rest = fw->kept[i].resources;
+		while (res_contains(&rest, &fw->task) && res_sub(&rest, &fw->task) == 0)
+			fit++;
+	}
+	if (fw->launched_at < 0 && fit >= fw->gang_tasks) {
+		unsigned left = fw->gang_tasks;
+		for (size_t i = 0; i < fw->nkept; i++) {
+			const allocator_offer *o = &fw->kept[i];
+			mosaic_resources rest = o->resources;
+			while (left && res_contains(&rest, &fw->task)) {
+				CHECK_OK(res_sub(&rest, &fw->task));
+				task_start(s, f, o->agent_id, &fw->task, s->now + fw->run_for);
+				left--;
+			}
+			if (!res_is_empty(&rest))
+				CHECK_OK(allocator_recover(s->a, fw->id, o->agent_id, &rest));
+			offer_end(s, o);
+		}
+		fw->nkept = 0;
+		fw->launched_at = s->now;
+		CHECK_OK(allocator_clear_demand(s->a, fw->id));
+		return;
+	}
+	if (fw->nkept && fw->hold_started < 0)
+		fw->hold_started = s->now;
+	if (fw->nkept && (fw->launched_at >= 0 || s->now >= fw->hold_started + fw->hold)) {
+		for (size_t i = 0; i < fw->nkept; i++) {
+			decline(s, &fw->kept[i], 1);
+			offer_end(s, &fw->kept[i]);
+			fw->declines++;
+		}
+		fw->nkept = 0;
+		fw->hold_started = -1;
+	}
+}
+
 /* One pass, and every framework answers its offers. */
 static void
 sim_pass(sim *s)
@@ -241,11 +306,15 @@ sim_pass(sim *s)
 	for (int f = 0; f < s->nfws; f++)
 		if (s->fws[f].kind == GANG)
 			gang_answer(s, f);
+		else if (s->fws[f].kind == HOLDER)
+			holder_answer(s, f);
 	for (size_t i = 0; i < s->out.count; i++) {
 		const allocator_offer *o = &s->out.items[i];
 		int f = fw_index(s, o->framework_id);
-		if (s->fws[f].kind != GANG)
+		if (s->fws[f].kind != GANG && s->fws[f].kind != HOLDER)
 			take_slots(s, f, o);
+		if (s->fws[f].kind != HOLDER)
+			offer_end(s, o);
 	}
 }
 
@@ -337,6 +406,48 @@ test_gang_beats_stream(void)
 	sim_fini(&s);
 	t = run_stream(false, 4, "cpus:4;mem:4096", "cpus:2;mem:2048", 6, 120, &s);
 	CHECK(t < 0);
+	sim_fini(&s);
+}
+
+/* A gang that keeps the partial offers it gets (as mmpirun does for up to
+ * --hold) holds about half the cluster through DRF, the stream the other
+ * half. Its reservation counts what it holds: the stream's freed slots
+ * top it up and it launches by the threshold plus a task's length, rather
+ * than after letting go of its own offers when its hold runs out (here
+ * never: 1000 s). */
+static void
+test_gang_keeps_offers(void)
+{
+	sim s;
+	allocator_config cfg = gang_config(10);
+	sim_init(&s, &cfg, 4, "cpus:2;mem:2048");
+	mosaic_resources slot = R("cpus:1;mem:1024");
+	sim_add(&s, (sim_fw){.id = "stream", .role = "batch", .kind = STREAM, .task = slot, .run_for = 4});
+	sim_pass(&s);
+	int g = sim_add(&s,
+	    (sim_fw){.id = "gang",
+	        .role = "mpi",
+	        .kind = HOLDER,
+	        .task = slot,
+	        .gang_tasks = 8,
+	        .gang_since = 0,
+	        .hold = 1000,
+	        .run_for = 1000});
+	size_t most_kept = 0;
+	while (s.now < 120 && s.fws[g].launched_at < 0) {
+		sim_step(&s);
+		if (s.fws[g].nkept > most_kept)
+			most_kept = s.fws[g].nkept;
+		allocator_gang_info gi;
+		allocator_gang_reservation(s.a, &gi);
+		if (gi.phase == ALLOCATOR_GANG_HOLDING)
+			CHECK(gi.held_tasks < 8);
+	}
+	CHECK(most_kept >= 1); /* it did keep offers before its turn */
+	CHECK(s.fws[g].launched_at >= 10 && s.fws[g].launched_at <= 10 + 4 + 1);
+	CHECK(s.fws[g].running == 8);
+	CHECK(s.max_held_agents <= 4);
+	CHECK(s.fws[g].declines == 0);
 	sim_fini(&s);
 }
 
@@ -716,6 +827,7 @@ main(void)
 {
 	test_gang_beats_stream();
 	test_held_set_bounded();
+	test_gang_keeps_offers();
 	test_two_gangs();
 	test_poorer_role_not_blocked();
 	test_no_starving_gang_no_change();

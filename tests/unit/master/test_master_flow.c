@@ -644,6 +644,62 @@ test_timers(mosaic_loop *loop)
 	capture_fini(&c);
 }
 
+/* Allocation after events: the first event after a quiet spell gets its
+ * pass in the loop round that brought it (a framework that subscribes to
+ * an idle cluster is offered at once, not after allocation_delay); events
+ * that follow a pass within allocation_delay share one later pass. */
+static void
+test_event_passes(mosaic_loop *loop)
+{
+	capture c = {0};
+	master_config cfg;
+	master_config_init(&cfg);
+	cfg.allocation_interval = 30;
+	cfg.allocation_delay = 0.5;
+	cfg.ping_interval = 30;
+	master *m = h_master(loop, workdir(), &c, &cfg);
+	char err[256], a1[64], a2[64], a3[64], fw[64];
+	CHECK_OK(master_start(m, err, sizeof(err)));
+	h_register_agent(m, &c, A1, "node1", "cpus:4;mem:4096", 1, a1);
+	h_subscribe(m, &c, F1, "fw1", "batch", 1.0, NULL, fw);
+	uint64_t passes = m->counters.allocation_passes;
+	/* One round of the loop, no waiting: both events, one pass. */
+	loop_run_once(loop, 0);
+	CHECK(m->counters.allocation_passes == passes + 1);
+	CHECK(capture_count(&c, F1, T(OFFERS)) == 1);
+	/* Right after that pass: a decline and a new agent wait for the next
+	 * slot, and share it. */
+	Mosaic__Offers *o = capture_last(&c, F1, T(OFFERS), &mosaic__offers__descriptor);
+	CHECK(o && o->n_offers == 1);
+	char *ids[1] = {o ? o->offers[0]->id : ""};
+	Mosaic__Filters f = MOSAIC__FILTERS__INIT;
+	f.has_refuse_seconds = 1;
+	f.refuse_seconds = 0;
+	Mosaic__Decline d = MOSAIC__DECLINE__INIT;
+	d.n_offer_ids = 1;
+	d.offer_ids = ids;
+	d.filters = &f;
+	master_handle(m, T(DECLINE), F1, &d.base);
+	h_register_agent(m, &c, A2, "node2", "cpus:4;mem:4096", 2, a2);
+	loop_run_once(loop, 0);
+	CHECK(m->counters.allocation_passes == passes + 1);
+	CHECK(capture_count(&c, F1, T(OFFERS)) == 1);
+	h_run(loop, 0.7);
+	CHECK(m->counters.allocation_passes == passes + 2);
+	CHECK(capture_count(&c, F1, T(OFFERS)) == 2);
+	o = capture_last(&c, F1, T(OFFERS), &mosaic__offers__descriptor);
+	CHECK(o && o->n_offers == 2); /* both agents, one message */
+	/* Quiet for longer than allocation_delay: the next event is served at once. */
+	h_run(loop, 0.6);
+	CHECK(m->counters.allocation_passes == passes + 2);
+	h_register_agent(m, &c, "tcp://127.0.0.1:7003", "node3", "cpus:4;mem:4096", 3, a3);
+	loop_run_once(loop, 0);
+	CHECK(m->counters.allocation_passes == passes + 3);
+	CHECK(capture_count(&c, F1, T(OFFERS)) == 3);
+	master_free(m);
+	capture_fini(&c);
+}
+
 int
 main(void)
 {
@@ -657,6 +713,7 @@ main(void)
 	test_agent_lost(loop);
 	test_bad_input(loop);
 	test_timers(loop);
+	test_event_passes(loop);
 	loop_free(loop);
 	util_remove_tree(base);
 	return check_done();
