@@ -1,7 +1,9 @@
 #include "messenger.h"
 
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +27,16 @@
 /* A batch is sent once it holds this much, without waiting for the end
  * of the loop's turn; an envelope larger than this goes alone. */
 #define BATCH_BYTES (256u << 10)
+#define SWEEP_SECONDS 5.0 /* how often idle and unreachable peers are looked for */
 
 typedef struct peer {
 	char *addr;
 	nng_socket sock;
 	double last_used;
+	/* Written by nng's pipe callbacks (its threads): connections up now,
+	 * and since when none has been (CLOCK_MONOTONIC ms; from the dial). */
+	atomic_int up;
+	atomic_llong down_since_ms;
 	struct peer *next;
 	/* Envelopes queued during this turn of the loop, as the body of an
 	 * EnvelopeBatch: each is field 1's tag, a varint length, the bytes. */
@@ -156,18 +163,46 @@ peer_close(peer *p)
 	free(p);
 }
 
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* nng's threads: a connection to the peer came or went. */
+static void
+on_pipe(nng_pipe pipe, nng_pipe_ev ev, void *arg)
+{
+	peer *p = arg;
+	(void)pipe;
+	if (ev == NNG_PIPE_EV_ADD_POST)
+		atomic_fetch_add(&p->up, 1);
+	else if (ev == NNG_PIPE_EV_REM_POST && atomic_fetch_sub(&p->up, 1) == 1)
+		atomic_store(&p->down_since_ms, mono_ms());
+}
+
+/* Peers unused for MESSENGER_IDLE_SECONDS are closed; so are peers nng has
+ * not reached for MESSENGER_DEAD_SECONDS (a CLI or a framework that has
+ * exited: nng would redial it every second for as long as we keep it). A
+ * later send dials again. */
 static void
 idle_sweep(mosaic_loop *loop, void *arg)
 {
 	messenger *m = arg;
 	double now = loop_now(loop);
+	long long now_ms = mono_ms();
 	for (size_t b = 0; b < PEER_BUCKETS; b++) {
 		peer **pp = &m->buckets[b];
 		while (*pp) {
 			peer *p = *pp;
-			if (now - p->last_used > MESSENGER_IDLE_SECONDS && p->npend == 0) {
+			bool idle = now - p->last_used > MESSENGER_IDLE_SECONDS;
+			bool dead = atomic_load(&p->up) == 0 &&
+			    now_ms - atomic_load(&p->down_since_ms) > (long long)(MESSENGER_DEAD_SECONDS * 1000);
+			if ((idle || dead) && p->npend == 0) {
 				*pp = p->next;
-				LOGD("closing idle peer %s", p->addr);
+				LOGD("closing %s peer %s", idle ? "idle" : "unreachable", p->addr);
 				peer_close(p);
 				m->stats.peers--;
 			} else {
@@ -175,7 +210,7 @@ idle_sweep(mosaic_loop *loop, void *arg)
 			}
 		}
 	}
-	m->idle_timer = loop_timer_start(loop, MESSENGER_IDLE_SECONDS / 4, idle_sweep, m);
+	m->idle_timer = loop_timer_start(loop, SWEEP_SECONDS, idle_sweep, m);
 }
 
 /* Replace the port of a tcp url with the bound one ("tcp://h:0" -> "tcp://h:5050"). */
@@ -220,7 +255,7 @@ messenger_open(messenger **out, mosaic_loop *loop, const char *url, const messen
 		goto fail_close;
 	fill_address(m, url);
 	loop_fd_add(loop, m->recv_fd, POLLIN, on_readable, m);
-	m->idle_timer = loop_timer_start(loop, MESSENGER_IDLE_SECONDS / 4, idle_sweep, m);
+	m->idle_timer = loop_timer_start(loop, SWEEP_SECONDS, idle_sweep, m);
 	*out = m;
 	return MOSAIC_OK;
 fail_close:
@@ -273,6 +308,10 @@ peer_get(messenger *m, const char *to)
 		free(p);
 		return NULL;
 	}
+	atomic_init(&p->up, 0);
+	atomic_init(&p->down_since_ms, mono_ms());
+	nng_pipe_notify(p->sock, NNG_PIPE_EV_ADD_POST, on_pipe, p);
+	nng_pipe_notify(p->sock, NNG_PIPE_EV_REM_POST, on_pipe, p);
 	nng_socket_set_int(p->sock, NNG_OPT_SENDBUF, MESSENGER_SENDBUF);
 	nng_socket_set_ms(p->sock, NNG_OPT_RECONNMINT, 50);
 	nng_socket_set_ms(p->sock, NNG_OPT_RECONNMAXT, 1000);

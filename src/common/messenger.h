@@ -12,7 +12,9 @@
  * reconnects it by itself and
  * buffers up to MESSENGER_SENDBUF messages while the peer is away (beyond
  * that a send is dropped and counted: the protocols above retry what
- * matters). Peers unused for MESSENGER_IDLE_SECONDS are closed.
+ * matters). Peers unused for MESSENGER_IDLE_SECONDS are closed, and so are
+ * peers unreachable for MESSENGER_DEAD_SECONDS (a process that exited:
+ * nng would redial it every second); a later send dials again.
  *
  * Receiving runs on the daemon's loop (nng's receive fd is watched): each
  * envelope is decoded, its payload unpacked with the descriptor the routes
@@ -35,6 +37,7 @@
 #define MESSENGER_MAX_MSG (4u << 20) /* 4 MiB, envelope included */
 #define MESSENGER_SENDBUF 4096       /* messages queued per peer */
 #define MESSENGER_IDLE_SECONDS 120.0
+#define MESSENGER_DEAD_SECONDS 10.0 /* a peer unreachable this long is closed (redialled on the next send) */
 #define MESSENGER_ADDR_MAX 256
 
 typedef struct messenger messenger;
