@@ -29,8 +29,11 @@ D=$(mktemp -d /tmp/mosaic-bench-mpi.XXXXXX)
 free_port() {
 	local p
 	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 20000))
-		ss -ltnH "sport = :$p" | grep -q . || { echo "$p"; return; }
+		# below Linux's ephemeral ports (32768-60999), where outgoing
+		# connections and port-0 listeners take theirs, even as p + 1010
+		# (mbatchd's port beside a master's)
+		p=$((20000 + RANDOM % 11000))
+		ss -ltnH "( sport = :$p or sport = :$((p + 1010)) )" | grep -q . || { echo "$p"; return; }
 	done
 	return 1
 }

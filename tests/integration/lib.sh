@@ -16,12 +16,15 @@ CLUSTER=$T/cluster
 DEADLINE_SECONDS=${DEADLINE_SECONDS:-240}
 START_TIME=$(date +%s)
 
-# A free loopback port (not listening now) in 20000-39999.
+# A free loopback port (nothing listens on it or on it + 1010) in 20000-30999.
 free_port() {
 	local p
 	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 20000))
-		if ! ss -ltnH "sport = :$p" | grep -q .; then
+		# below Linux's ephemeral ports (32768-60999), where outgoing
+		# connections and port-0 listeners take theirs, even as p + 1010
+		# (mbatchd's port beside a master's)
+		p=$((20000 + RANDOM % 11000))
+		if ! ss -ltnH "( sport = :$p or sport = :$((p + 1010)) )" | grep -q .; then
 			echo "$p"
 			return 0
 		fi
