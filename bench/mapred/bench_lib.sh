@@ -50,6 +50,4 @@ cluster_up() {
 	exit 1
 }
 
-say() { printf '%s\n' "$*"; }
-# The machine may be shared: say how busy it was, so figures can be judged.
-load() { cut -d' ' -f1-3 /proc/loadavg; }
+source "$(dirname "${BASH_SOURCE[0]}")/bench_say.sh"

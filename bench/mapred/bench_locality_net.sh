@@ -41,8 +41,7 @@ for p in "$BIN/mapred" "$BIN/mapred-task" "$BUILD/bench/wordcount/gen_text" "$BU
 done
 command -v tc >/dev/null || skip "iproute2's 'tc' is not installed"
 command -v bc >/dev/null || skip "bc is not installed"
-say() { printf '%s\n' "$*"; }
-load() { cut -d' ' -f1-3 /proc/loadavg; }
+source "$(dirname "$0")/bench_say.sh"
 
 AGENTS="a1 a2 a3 a4"
 net_setup m:1 c:2 a1:11 a2:12 a3:13 a4:14
@@ -159,17 +158,4 @@ done
 
 say ""
 say "link rate $RATE per agent; load average at the end: $(load)"
-say "locality wait | node-local maps (mean, min) | job time s (mean, min-max) | map phase s (mean)"
-for w in $WAITS; do
-	echo "${frac[$w]} | ${time[$w]} | ${maps[$w]}" | awk -v w="$w" -F'|' '{
-		n = split($1, f, " "); split($2, t, " "); split($3, m, " ")
-		sf = 0; mf = 1; st = 0; lo = 1e9; hi = 0; sm = 0
-		for (i = 1; i <= n; i++) {
-			sf += f[i]; if (f[i] < mf) mf = f[i]
-			st += t[i]; if (t[i] < lo) lo = t[i]; if (t[i] > hi) hi = t[i]
-			sm += m[i]
-		}
-		printf "%-13s | %6.1f%%, %6.1f%%             | %6.2f, %.2f-%.2f          | %6.2f\n",
-			w, 100 * sf / n, 100 * mf, st / n, lo, hi, sm / n
-	}'
-done
+locality_summary

@@ -26,11 +26,11 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "errors.h"
 #include "isolator.h"
+#include "loop.h"
 #include "mem.h"
 #include "topology.h"
 
@@ -55,7 +55,7 @@ typedef struct entry {
 typedef struct user_slot {
 	bool used, known;
 	uid_t uid;
-	double at; /* CLOCK_MONOTONIC seconds of the look-up */
+	double at; /* mosaic_mono_now() of the look-up */
 	char *name, *home;
 	gid_t gid;
 	bool have_groups;
@@ -365,19 +365,11 @@ output_path(const char *sandbox, const char *cwd, const char *name, const char *
 	return abs;
 }
 
-static double
-mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The cached entry of uid, looked up again once older than the TTL. */
 static user_slot *
 user_find(containerizer *c, uid_t uid)
 {
-	double now = mono_now();
+	double now = mosaic_mono_now();
 	user_slot *u = NULL;
 	for (unsigned i = 0; i < USER_SLOTS && !u; i++)
 		if (c->users[i].used && c->users[i].uid == uid)

@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdbool.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +33,7 @@ typedef struct peer {
 	nng_socket sock;
 	double last_used;
 	/* Written by nng's pipe callbacks (its threads): connections up now,
-	 * and since when none has been (CLOCK_MONOTONIC ms; from the dial). */
+	 * and since when none has been (mosaic_mono_now() in ms; from the dial). */
 	atomic_int up;
 	atomic_llong down_since_ms;
 	struct peer *next;
@@ -166,9 +165,7 @@ peer_close(peer *p)
 static long long
 mono_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)(mosaic_mono_now() * 1000);
 }
 
 /* nng's threads: a connection to the peer came or went. */

@@ -113,6 +113,7 @@ frame(uint32_t type, uint64_t seq, const uint8_t *payload, size_t len, size_t *o
 /* ---- server ---- */
 
 typedef struct rconn {
+	rpc_server *srv;
 	uint64_t id;
 	int fd;
 	uint8_t *in;
@@ -134,7 +135,6 @@ struct rpc_server {
 	size_t nconns, capconns;
 	uint64_t next_id;
 	uint64_t sweep_timer;
-	rpc_server_stats stats;
 };
 
 static rconn *
@@ -160,7 +160,6 @@ conn_close(rpc_server *s, rconn *c)
 	free(c->in);
 	free(c->out);
 	free(c);
-	s->stats.open_conns = s->nconns;
 }
 
 /* Write what the socket takes; 0, or -1 when the connection broke. */
@@ -198,7 +197,6 @@ conn_dispatch(rpc_server *s, rconn *c)
 	while (c->in_len - off >= 4) {
 		uint32_t len = get_be32(c->in + off);
 		if (len > RPC_MAX_MSG) {
-			s->stats.bad_frames++;
 			LOGW("rpc: closing a connection that sent a %u-byte message (limit %u)", len, RPC_MAX_MSG);
 			return -1;
 		}
@@ -206,12 +204,10 @@ conn_dispatch(rpc_server *s, rconn *c)
 			break;
 		Mosaic__Envelope *env = mosaic__envelope__unpack(NULL, len, c->in + off + 4);
 		if (!env) {
-			s->stats.bad_frames++;
 			LOGW("rpc: closing a connection that sent an undecodable %u-byte message", len);
 			return -1;
 		}
 		off += 4 + len;
-		s->stats.requests++;
 		s->fn(s->ctx, id, env->type, env->has_seq ? env->seq : 0,
 		      env->has_payload ? env->payload.data : NULL, env->has_payload ? env->payload.len : 0);
 		mosaic__envelope__free_unpacked(env, NULL);
@@ -230,13 +226,8 @@ conn_dispatch(rpc_server *s, rconn *c)
 static void
 on_conn(mosaic_loop *loop, int fd, int revents, void *arg)
 {
-	rpc_server *s = arg;
-	rconn *c = NULL;
-	for (size_t i = 0; i < s->nconns; i++)
-		if (s->conns[i]->fd == fd)
-			c = s->conns[i];
-	if (!c)
-		return;
+	rconn *c = arg;
+	rpc_server *s = c->srv;
 	c->last = loop_now(loop);
 	if ((revents & POLLOUT) && conn_flush(s, c) != 0) {
 		conn_close(s, c);
@@ -290,7 +281,6 @@ on_accept(mosaic_loop *loop, int fd, int revents, void *arg)
 			return;
 		}
 		if (s->nconns >= RPC_MAX_CONNS) {
-			s->stats.refused_conns++;
 			LOGW("rpc: %d connections open already (the limit): closing a new one", RPC_MAX_CONNS);
 			close(cfd);
 			continue;
@@ -300,6 +290,7 @@ on_accept(mosaic_loop *loop, int fd, int revents, void *arg)
 			setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		}
 		rconn *c = xcalloc(1, sizeof(*c));
+		c->srv = s;
 		c->id = ++s->next_id;
 		c->fd = cfd;
 		c->last = loop_now(loop);
@@ -308,9 +299,7 @@ on_accept(mosaic_loop *loop, int fd, int revents, void *arg)
 			s->conns = xrealloc(s->conns, s->capconns * sizeof(*s->conns));
 		}
 		s->conns[s->nconns++] = c;
-		s->stats.accepted++;
-		s->stats.open_conns = s->nconns;
-		loop_fd_add(loop, cfd, POLLIN, on_conn, s);
+			loop_fd_add(loop, cfd, POLLIN, on_conn, c);
 	}
 }
 
@@ -467,19 +456,12 @@ rpc_server_reply(rpc_server *s, uint64_t conn, uint32_t type, uint64_t seq, cons
 	memcpy(c->out + c->out_len, f, flen);
 	c->out_len += flen;
 	free(f);
-	s->stats.answers++;
 	c->last = loop_now(s->loop);
 	if (conn_flush(s, c) != 0) {
 		conn_close(s, c);
 		return MOSAIC_ENOENT;
 	}
 	return MOSAIC_OK;
-}
-
-void
-rpc_server_stats_get(const rpc_server *s, rpc_server_stats *out)
-{
-	*out = s->stats;
 }
 
 /* ---- client ---- */

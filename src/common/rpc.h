@@ -45,15 +45,6 @@ typedef struct rpc_server rpc_server;
 typedef void (*rpc_handler)(void *ctx, uint64_t conn, uint32_t type, uint64_t seq,
                             const uint8_t *payload, size_t len);
 
-typedef struct rpc_server_stats {
-	uint64_t accepted;
-	uint64_t requests;
-	uint64_t answers;
-	uint64_t refused_conns;   /* over RPC_MAX_CONNS */
-	uint64_t bad_frames;      /* over the size limit or undecodable */
-	uint64_t open_conns;
-} rpc_server_stats;
-
 /* rpc_server_open listens on url (tcp://host:port, port 0 for a free one;
  * or ipc:///path for a Unix socket) and calls fn for every request.
  * MOSAIC_ENET or MOSAIC_EINVAL with the reason in err. The caller owns
@@ -70,7 +61,6 @@ const char *rpc_server_address(const rpc_server *s);
  * RPC_MAX_MSG. */
 int rpc_server_reply(rpc_server *s, uint64_t conn, uint32_t type, uint64_t seq, const uint8_t *payload,
                      size_t len);
-void rpc_server_stats_get(const rpc_server *s, rpc_server_stats *out);
 
 /* ---- client: blocking, one connection, no threads ---- */
 

@@ -360,13 +360,7 @@ mbatchd_new(mbatchd **out, const mbatchd_config *cfg, char *err, size_t errlen)
 		sigaddset(&set, SIGTERM);
 		sigaddset(&set, SIGINT);
 		pthread_sigmask(SIG_BLOCK, &set, NULL);
-		uint32_t types[16];
-		const ProtobufCMessageDescriptor *descs[16];
-		for (size_t i = 0; i < rpc_table_len && i < 16; i++) {
-			types[i] = rpc_table[i].type;
-			descs[i] = rpc_table[i].desc;
-		}
-		rv = mbatchd_server_open(&d->server, d->cfg.listen, types, descs, rpc_table_len, err, errlen);
+		rv = mbatchd_server_open(&d->server, d->cfg.listen, err, errlen);
 	}
 	if (rv != 0) {
 		mbatchd_free(d);

@@ -16,7 +16,6 @@
 #include "mem.h"
 #include "rpc.h"
 
-#define MAX_TYPES 16
 #define CONN_PREFIX "rpc:" /* a request's `from`: the connection it came on */
 
 typedef struct outmsg {
@@ -38,9 +37,6 @@ struct mbatchd_server {
 	rpc_server *rpc;
 	char url[MESSENGER_ADDR_MAX];
 	char address[MESSENGER_ADDR_MAX];
-	uint32_t types[MAX_TYPES];
-	const ProtobufCMessageDescriptor *descs[MAX_TYPES];
-	size_t ntypes;
 	int efd; /* readable while requests wait for the daemon */
 
 	pthread_mutex_t mu;
@@ -63,29 +59,13 @@ mbatchd_server_request_free(mbatchd_server_request *r)
 	free(r);
 }
 
-/* Server thread: a request arrived. It is checked by unpacking it (a
- * type this server does not take, or a payload that does not decode, is
- * dropped with a log line, as the messenger would) and handed over as
- * the bytes that came. */
+/* Server thread: a request arrived; it goes to the daemon's loop as the
+ * bytes that came. */
 static void
 on_request(void *ctx, uint64_t conn, uint32_t type, uint64_t seq, const uint8_t *payload, size_t len)
 {
 	mbatchd_server *srv = ctx;
 	(void)seq;
-	const ProtobufCMessageDescriptor *desc = NULL;
-	for (size_t i = 0; i < srv->ntypes; i++)
-		if (srv->types[i] == type)
-			desc = srv->descs[i];
-	if (!desc) {
-		LOGW("dropped a request of unknown type %u", type);
-		return;
-	}
-	ProtobufCMessage *msg = protobuf_c_message_unpack(desc, NULL, len, payload ? payload : (const uint8_t *)"");
-	if (!msg) {
-		LOGW("dropped a request of type %u: its payload does not decode as %s", type, desc->name);
-		return;
-	}
-	protobuf_c_message_free_unpacked(msg, NULL);
 	mbatchd_server_request *r = xcalloc(1, sizeof(*r));
 	r->type = type;
 	r->from = xasprintf(CONN_PREFIX "%llu", (unsigned long long)conn);
@@ -172,20 +152,10 @@ server_main(void *arg)
 }
 
 int
-mbatchd_server_open(mbatchd_server **out, const char *url, const uint32_t *types,
-                    const ProtobufCMessageDescriptor *const *descs, size_t ntypes, char *err, size_t errlen)
+mbatchd_server_open(mbatchd_server **out, const char *url, char *err, size_t errlen)
 {
-	if (ntypes > MAX_TYPES) {
-		snprintf(err, errlen, "too many message types");
-		return MOSAIC_EINVAL;
-	}
 	mbatchd_server *srv = xcalloc(1, sizeof(*srv));
 	snprintf(srv->url, sizeof(srv->url), "%s", url);
-	for (size_t i = 0; i < ntypes; i++) {
-		srv->types[i] = types[i];
-		srv->descs[i] = descs[i];
-	}
-	srv->ntypes = ntypes;
 	pthread_mutex_init(&srv->mu, NULL);
 	pthread_cond_init(&srv->cond, NULL);
 	srv->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

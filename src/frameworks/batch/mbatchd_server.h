@@ -27,13 +27,12 @@ typedef struct mbatchd_server_request {
 	size_t len;
 } mbatchd_server_request;
 
-/* mbatchd_server_open starts the thread and listens on url for the given
- * message types (types[0..ntypes), each unpacked with descs[i] to be
- * checked and repacked). Blocks until listening. MOSAIC_ENET with the
- * reason in err. The caller owns *out (mbatchd_server_close). */
-int mbatchd_server_open(mbatchd_server **out, const char *url, const uint32_t *types,
-                        const ProtobufCMessageDescriptor *const *descs, size_t ntypes, char *err,
-                        size_t errlen);
+/* mbatchd_server_open starts the thread and listens on url. Requests
+ * are handed over as they came (type and payload bytes): the daemon's
+ * dispatch checks the type and decodes, once. Blocks until listening.
+ * MOSAIC_ENET with the reason in err. The caller owns *out
+ * (mbatchd_server_close). */
+int mbatchd_server_open(mbatchd_server **out, const char *url, char *err, size_t errlen);
 /* mbatchd_server_close stops the thread (sending what is queued first,
  * within a second) and frees everything. NULL is a no-op. */
 void mbatchd_server_close(mbatchd_server *srv);

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "errors.h"
+#include "loop.h"
 #include "mem.h"
 #include "net.h"
 
@@ -29,14 +29,6 @@ seterr(httpc_result *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->err, sizeof(r->err), fmt, ap);
 	va_end(ap);
-}
-
-static double
-mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int
@@ -91,7 +83,7 @@ static int
 dial(const char *host, const char *port, double timeout, int *out, httpc_result *r)
 {
 	char why[256];
-	int rv = net_dial(host, port, mono() + timeout, out, why, sizeof(why));
+	int rv = net_dial(host, port, mosaic_mono_now() + timeout, out, why, sizeof(why));
 	if (rv == MOSAIC_ETIMEDOUT)
 		seterr(r, "connect to %s:%s: timed out after %.1f s", host, port, timeout);
 	else if (rv != 0)
@@ -112,7 +104,7 @@ send_all(int fd, const char *p, size_t n, double timeout, httpc_result *r)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (net_wait(fd, POLLOUT, mono() + timeout) != 0) {
+			if (net_wait(fd, POLLOUT, mosaic_mono_now() + timeout) != 0) {
 				seterr(r, "sending the request timed out");
 				return MOSAIC_ETIMEDOUT;
 			}
@@ -135,7 +127,7 @@ recv_some(int fd, char *buf, size_t cap, double timeout, int *rv, httpc_result *
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (net_wait(fd, POLLIN, mono() + timeout) != 0) {
+			if (net_wait(fd, POLLIN, mosaic_mono_now() + timeout) != 0) {
 				seterr(r, "no data for %.1f s", timeout);
 				*rv = MOSAIC_ETIMEDOUT;
 				return -1;

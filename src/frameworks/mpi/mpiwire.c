@@ -17,7 +17,9 @@
 
 #include "errors.h"
 #include "ids.h"
+#include "loop.h"
 #include "mem.h"
+#include "net.h"
 
 #define OUT_CHUNK (64u << 10)
 #define FILL_MAX (256u << 10)
@@ -308,47 +310,6 @@ mpiwire_listen(const char *host, uint16_t port, uint16_t *bound, char *err, size
 	return fd;
 }
 
-double
-mpiwire_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* One non-blocking connect bounded by deadline; the socket is made
- * blocking again once connected. */
-static int
-connect_once(const struct addrinfo *ai, double deadline, int *why)
-{
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-	if (fd < 0) {
-		*why = errno;
-		return -1;
-	}
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		if (errno != EINPROGRESS) {
-			*why = errno;
-			close(fd);
-			return -1;
-		}
-		struct pollfd p = {.fd = fd, .events = POLLOUT};
-		double left = deadline - mpiwire_now();
-		int soerr = 0;
-		socklen_t sl = sizeof(soerr);
-		int r = poll(&p, 1, left > 0 ? (int)(left * 1000) + 1 : 0);
-		if (r <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr) {
-			*why = r == 0 ? ETIMEDOUT : soerr ? soerr : errno;
-			close(fd);
-			return -1;
-		}
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return fd;
-}
-
 int
 mpiwire_connect(const char *hostport, double timeout, char *err, size_t errlen)
 {
@@ -362,27 +323,25 @@ mpiwire_connect(const char *hostport, double timeout, char *err, size_t errlen)
 		memmove(host, host + 1, strlen(host));
 		host[strlen(host) - 1] = '\0';
 	}
-	double deadline = mpiwire_now() + timeout;
-	int why = 0;
+	double deadline = mosaic_mono_now() + timeout;
+	char why[256] = "";
 	long pause_ms = 1;
 	for (;;) {
-		struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-		struct addrinfo *res;
-		int rv = getaddrinfo(host, colon + 1, &hints, &res);
-		if (rv)
-			return seterr(err, errlen, "connect to", hostport, gai_strerror(rv));
-		int fd = -1;
-		for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next)
-			fd = connect_once(ai, deadline, &why);
-		freeaddrinfo(res);
-		if (fd >= 0)
+		int fd, rv = net_dial(host, colon + 1, deadline, &fd, why, sizeof(why));
+		if (rv == 0) {
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+			int one = 1;
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			return fd;
+		}
+		if (strncmp(why, "cannot resolve", 14) == 0)
+			return seterr(err, errlen, "connect to", hostport, why);
 		/* Refused on loopback costs nothing: retry often, as the
 		 * launch agent may come before the proxy listens - at once
 		 * at first (the proxy is usually a few ms from listening),
 		 * then backing off to every 20 ms. */
 		double pause = (double)pause_ms / 1000.0;
-		if (mpiwire_now() + pause >= deadline)
+		if (rv == MOSAIC_ETIMEDOUT || mosaic_mono_now() + pause >= deadline)
 			break;
 		nanosleep(&(struct timespec){0, pause_ms * 1000 * 1000}, NULL);
 		if (pause_ms < 20)
@@ -390,7 +349,7 @@ mpiwire_connect(const char *hostport, double timeout, char *err, size_t errlen)
 	}
 	char where[300];
 	snprintf(where, sizeof(where), "%s (for %.0f s)", hostport, timeout);
-	return seterr(err, errlen, "connect to", where, strerror(why ? why : ETIMEDOUT));
+	return seterr(err, errlen, "connect to", where, why[0] ? why : strerror(ETIMEDOUT));
 }
 
 char *

@@ -115,7 +115,5 @@ int mpiwire_connect(const char *hostport, double timeout, char *err, size_t errl
 char *mpiwire_token(char *buf);
 /* Constant-time comparison of two tokens. */
 bool mpiwire_token_equal(const char *a, const char *b);
-/* Seconds on the monotonic clock. */
-double mpiwire_now(void);
 
 #endif

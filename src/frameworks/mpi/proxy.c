@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "loop.h"
 #include "mem.h"
 #include "mpiwire.h"
 #include "util.h"
@@ -109,7 +110,7 @@ start_abort(proxy *p, const char *why)
 	if (p->aborting)
 		return;
 	p->aborting = true;
-	p->abort_at = mpiwire_now();
+	p->abort_at = mosaic_mono_now();
 	if (why && p->nkids)
 		say("%s: stopping %zu process(es)", why, p->nkids);
 	else if (why)
@@ -340,7 +341,7 @@ reap(proxy *p)
 			if (p->kids[i].pid == pid) {
 				p->kids[i].exited = true;
 				p->kids[i].status = status;
-				p->kids[i].exited_at = mpiwire_now();
+				p->kids[i].exited_at = mosaic_mono_now();
 			}
 }
 
@@ -397,8 +398,8 @@ flush_blocking(conn *c)
 {
 	if (c->fd < 0)
 		return;
-	double end = mpiwire_now() + FLUSH_SECONDS;
-	while (mpiwire_pending(&c->out) && mpiwire_now() < end) {
+	double end = mosaic_mono_now() + FLUSH_SECONDS;
+	while (mpiwire_pending(&c->out) && mosaic_mono_now() < end) {
 		if (mpiwire_flush(c->fd, &c->out) != 0)
 			return;
 		if (mpiwire_pending(&c->out)) {
@@ -458,7 +459,7 @@ poll_once(proxy *p)
 	for (size_t i = 0; i < p->nkids; i++)
 		for (int s = 0; s < 2; s++)
 			pf[n++] = (struct pollfd){.fd = room ? p->kids[i].fd[s] : -1, .events = POLLIN};
-	double now = mpiwire_now(), wake = now + 1;
+	double now = mosaic_mono_now(), wake = now + 1;
 	if (!p->started && p->start_deadline < wake)
 		wake = p->start_deadline;
 	if (p->aborting && !p->hard_killed && p->abort_at + p->cfg->kill_grace < wake)
@@ -516,10 +517,10 @@ proxy_run(const proxy_config *cfg)
 		}
 		goto out;
 	}
-	p.start_deadline = mpiwire_now() + cfg->start_timeout;
+	p.start_deadline = mosaic_mono_now() + cfg->start_timeout;
 	for (;;) {
 		poll_once(&p);
-		double now = mpiwire_now();
+		double now = mosaic_mono_now();
 		reap(&p);
 		report(&p, now);
 		if (!p.started && !p.aborting && now >= p.start_deadline) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "loop.h"
 #include "mpiwire.h"
 
 static void
@@ -186,9 +187,9 @@ test_connect(void)
 	close(a);
 	close(c);
 	close(l);
-	double t0 = mpiwire_now();
+	double t0 = mosaic_mono_now();
 	CHECK(mpiwire_connect(addr, 0.3, err, sizeof(err)) == -1);
-	CHECK(mpiwire_now() - t0 >= 0.25 && strstr(err, "refused") != NULL);
+	CHECK(mosaic_mono_now() - t0 >= 0.25 && strstr(err, "refused") != NULL);
 	CHECK(mpiwire_connect("nohostport", 1, err, sizeof(err)) == -1 && strstr(err, "host:port"));
 }
 
