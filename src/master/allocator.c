@@ -675,6 +675,39 @@ allocator_recover(allocator *a, const char *framework_id, const char *agent_id, 
 }
 
 int
+allocator_withhold(allocator *a, const char *agent_id, const mosaic_resources *res)
+{
+	alloc_agent *ag = agent_find(a, agent_id);
+	if (!ag)
+		return MOSAIC_ENOENT;
+	if (!res_contains(&ag->free, res))
+		return MOSAIC_ENOSPC;
+	mosaic_resources freed = ag->free;
+	int rv = res_sub(&freed, res);
+	if (rv != MOSAIC_OK)
+		return rv;
+	ag->free = freed;
+	allocator_agent_refresh_(a, ag);
+	return MOSAIC_OK;
+}
+
+int
+allocator_unwithhold(allocator *a, const char *agent_id, const mosaic_resources *res)
+{
+	alloc_agent *ag = agent_find(a, agent_id);
+	if (!ag)
+		return MOSAIC_ENOENT;
+	mosaic_resources freed = ag->free;
+	if (res_add(&freed, res) != MOSAIC_OK)
+		return MOSAIC_ENOSPC; /* port ranges too fragmented to merge */
+	if (!res_contains(&ag->total, &freed))
+		return MOSAIC_EINVAL; /* more than was withheld: nothing changes */
+	ag->free = freed;
+	allocator_agent_refresh_(a, ag);
+	return MOSAIC_OK;
+}
+
+int
 allocator_offer_ended(allocator *a, const char *framework_id, const char *agent_id,
     const mosaic_resources *res)
 {

@@ -134,6 +134,14 @@ int allocator_use(allocator *a, const char *framework_id, const char *agent_id,
 int allocator_recover(allocator *a, const char *framework_id, const char *agent_id,
     const mosaic_resources *res);
 
+/* allocator_withhold takes res off an agent's free pool without giving it to
+ * any framework: the tasks of a removed framework, still being killed
+ * there, keep their resources until they end (allocator_unwithhold), so
+ * nothing is offered that the agent still has in use. MOSAIC_ENOSPC if the
+ * free pool does not contain res; MOSAIC_ENOENT for an unknown agent. */
+int allocator_withhold(allocator *a, const char *agent_id, const mosaic_resources *res);
+int allocator_unwithhold(allocator *a, const char *agent_id, const mosaic_resources *res);
+
 /* allocator_offer_ended: an offer of res to framework on agent (as
  * allocator_allocate made it) is no longer outstanding - accepted,
  * declined, rescinded, expired or never sent. What of it is still

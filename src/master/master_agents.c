@@ -103,6 +103,7 @@ agent_create(master *m, const char *id, const Mosaic__AgentInfo *info, const cha
 	agent_set_info(a, info);
 	a->total = *total;
 	a->registered_time = mosaic_wall_now();
+	strmap_init(&a->orphans);
 	strmap_put(&m->agents, a->id, a);
 	if (m->agent_tail)
 		m->agent_tail->next = a;
@@ -111,6 +112,73 @@ agent_create(master *m, const char *id, const Mosaic__AgentInfo *info, const cha
 	m->agent_tail = a;
 	agent_set_address(m, a, from);
 	return a;
+}
+
+typedef struct master_orphan {
+	char key[2 * MOSAIC_ID_MAX + 1]; /* framework/task */
+	mosaic_resources res;
+} master_orphan;
+
+static void
+orphan_key(char *key, size_t len, const char *framework_id, const char *task_id)
+{
+	snprintf(key, len, "%s/%s", framework_id, task_id);
+}
+
+void
+master_agent_orphan_add(master *m, master_agent *a, const char *framework_id, const char *task_id,
+                        const mosaic_resources *res)
+{
+	master_orphan *o = xcalloc(1, sizeof(*o));
+	orphan_key(o->key, sizeof(o->key), framework_id, task_id);
+	o->res = *res;
+	int rv = a->in_allocator ? allocator_withhold(m->alloc, a->id, &o->res) : MOSAIC_ENOENT;
+	if (rv != MOSAIC_OK || strmap_put(&a->orphans, o->key, o) != MOSAIC_OK) {
+		/* Already withheld, or no longer free (its framework's offer
+		 * reached the agent late and the master had given it away):
+		 * the agent refuses what does not fit. */
+		if (rv == MOSAIC_OK)
+			allocator_unwithhold(m->alloc, a->id, &o->res);
+		LOGD("agent %s: not withholding the resources of task %s: %s", a->id, o->key,
+		     rv == MOSAIC_OK ? "already withheld" : mosaic_strerror(rv));
+		free(o);
+		return;
+	}
+	LOGD("agent %s: withholding the resources of task %s of a removed framework until it ends",
+	     a->id, o->key);
+}
+
+void
+master_agent_orphan_ended(master *m, master_agent *a, const char *framework_id,
+                          const char *task_id)
+{
+	char key[2 * MOSAIC_ID_MAX + 1];
+	orphan_key(key, sizeof(key), framework_id, task_id);
+	master_orphan *o = strmap_del(&a->orphans, key);
+	if (!o)
+		return;
+	if (a->in_allocator) {
+		int rv = allocator_unwithhold(m->alloc, a->id, &o->res);
+		if (rv != MOSAIC_OK)
+			LOGW("agent %s: cannot return the resources of task %s: %s", a->id, o->key,
+			     mosaic_strerror(rv));
+		master_allocate_soon(m);
+	}
+	free(o);
+}
+
+/* Forget the withheld tasks (their resources leave the pool with the agent,
+ * or the agent re-registers and reports what still runs). */
+static void
+agent_orphans_clear(master_agent *a)
+{
+	strmap_iter it;
+	strmap_iter_init(&it, &a->orphans);
+	master_orphan *o;
+	while ((o = strmap_iter_next(&it, NULL)) != NULL)
+		free(o);
+	strmap_fini(&a->orphans);
+	strmap_init(&a->orphans);
 }
 
 /* Put the agent's resources (back) into the pool from scratch: its offers
@@ -125,6 +193,7 @@ agent_pool_reset(master *m, master_agent *a)
 		allocator_remove_agent(m->alloc, a->id);
 	for (master_task *t = a->tasks; t; t = t->ag_next)
 		t->accounted = false;
+	agent_orphans_clear(a);
 	int rv = allocator_add_agent(m->alloc, a->id, &a->total);
 	if (rv)
 		LOGE("allocator: cannot add agent %s: %s", a->id, mosaic_strerror(rv));
@@ -294,7 +363,6 @@ agent_reconcile_tasks(master *m, master_agent *a, const Mosaic__ReregisterAgent 
 		s.framework_id = (char *)fid;
 		master_send(m, a->address, MOSAIC__MESSAGE_TYPE__MSG_SHUTDOWN_FRAMEWORK, &s.base);
 	}
-	strmap_fini(&shut);
 
 	double now = master_now(m);
 	char why[256];
@@ -310,6 +378,17 @@ agent_reconcile_tasks(master *m, master_agent *a, const Mosaic__ReregisterAgent 
 		else
 			master_task_lost(m, t, "REASON_AGENT_REREGISTERED", why);
 	}
+	/* The tasks of removed frameworks, being shut down, keep what they
+	 * use until they end; withheld after ours are accounted. */
+	for (size_t i = 0; i < req->n_tasks; i++) {
+		const Mosaic__AgentTask *at = req->tasks[i];
+		mosaic_resources res;
+		if (id_valid(at->framework_id) && id_valid(at->task->task_id) &&
+		    strmap_find(&shut, at->framework_id) && !codec_task_state_terminal(at->state) &&
+		    codec_res_from_pb(&res, at->task->resources) == 0)
+			master_agent_orphan_add(m, a, at->framework_id, at->task->task_id, &res);
+	}
+	strmap_fini(&shut);
 }
 
 void
@@ -454,6 +533,7 @@ master_agent_lost(master *m, master_agent *a, const char *why)
 	}
 	for (master_task *t = a->tasks; t; t = t->ag_next)
 		t->accounted = false;
+	agent_orphans_clear(a);
 	char message[256];
 	snprintf(message, sizeof(message), "agent %s (%s) lost: %s", a->id, a->info->hostname, why);
 	while (a->tasks)
@@ -474,6 +554,8 @@ master_agents_free(master *m)
 		master_agent *next = a->next;
 		if (a->info)
 			mosaic__agent_info__free_unpacked(a->info, NULL);
+		agent_orphans_clear(a);
+		strmap_fini(&a->orphans);
 		free(a);
 		a = next;
 	}

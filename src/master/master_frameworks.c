@@ -510,8 +510,8 @@ master_framework_remove(master *m, master_framework *fw, const char *why)
 	strmap_fini(&agents);
 	char why_task[160];
 	snprintf(why_task, sizeof(why_task), "framework removed: %s", why);
-	master_tasks_archive(m, fw, why_task);
 	allocator_remove_framework(m->alloc, fw->id);
+	master_tasks_archive(m, fw, why_task); /* withholds what its live tasks use */
 	if (registry_framework_del(m->reg, fw->id, mosaic_wall_now()) != 0)
 		LOGE("registry: cannot record the removal of framework %s", fw->id);
 	if (fw->address[0] && strmap_find(&m->frameworks_by_addr, fw->address) == fw)

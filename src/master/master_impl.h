@@ -86,6 +86,10 @@ struct master_agent {
 	size_t ntasks;
 	master_offer *offers;
 	size_t noffers;
+	/* Tasks of removed frameworks still ending here ("framework/task" ->
+	 * master_orphan): their resources are withheld from the pool until
+	 * the agent reports them ended, so nothing it still uses is offered. */
+	strmap orphans;
 	master_agent *next; /* registration order */
 };
 
@@ -198,6 +202,13 @@ master_agent *master_agent_find(master *m, const char *id);
 void master_agents_ping_tick(master *m);
 void master_agent_lost(master *m, master_agent *a, const char *why);
 void master_agents_free(master *m);
+/* A task of a removed framework, still alive on agent a: withhold its
+ * resources until master_agent_orphan_ended (its terminal update), or until
+ * the agent is lost or re-registers. */
+void master_agent_orphan_add(master *m, master_agent *a, const char *framework_id,
+                             const char *task_id, const mosaic_resources *res);
+void master_agent_orphan_ended(master *m, master_agent *a, const char *framework_id,
+                               const char *task_id);
 
 /* master_frameworks.c */
 void master_on_subscribe(void *ctx, const char *from, const ProtobufCMessage *msg);

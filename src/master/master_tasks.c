@@ -243,6 +243,9 @@ master_tasks_archive(master *m, master_framework *fw, const char *why)
 	while ((t = strmap_iter_next(&it, NULL)) != NULL) {
 		if (t->completed) /* archived above */
 			continue;
+		/* Still alive on its agent until the shutdown reaches it. */
+		if (t->accounted && t->agent && t->agent->active)
+			master_agent_orphan_add(m, t->agent, t->fw_id, t->id, &t->res);
 		task_unlink_agent(t);
 		master_task_set(t, MOSAIC__TASK_STATE__TASK_KILLED, why, "REASON_FRAMEWORK_REMOVED");
 		t->completed = true;
@@ -393,6 +396,8 @@ master_on_status_update(void *ctx, const char *from, const ProtobufCMessage *msg
 		 * re-registration, the framework is shut down there. */
 		if (alive && registry_framework_removed(m->reg, su->framework_id))
 			task_shutdown_removed(m, a, su->framework_id, st->task_id);
+		else if (!alive)
+			master_agent_orphan_ended(m, a, su->framework_id, st->task_id);
 		/* Its framework is gone: nobody will acknowledge, so we do. */
 		LOGD("acknowledging update of task %s of framework %s, which is not known", st->task_id,
 		     su->framework_id);

@@ -271,6 +271,19 @@ test_offer_accept_status(mosaic_loop *loop)
 	CHECK(strstr(json, "\"reason\":\"REASON_FRAMEWORK_REMOVED\"") != NULL);
 	free(json);
 	CHECK(m->narchive == 2);
+	/* t2 runs until the shutdown reaches its agent: what it uses is not
+	 * offered until it ends. fw2 holds 3 cpus of a1 in its offer, and
+	 * the one t1 used is free. */
+	mosaic_resources free_a1;
+	CHECK(allocator_agent_free(m->alloc, a1, &free_a1) == 0 && free_a1.cpus == 1);
+	double mem_before = free_a1.mem;
+	h_status(m, A1, fw, "t2", MOSAIC__TASK_STATE__TASK_RUNNING, 5);
+	CHECK(allocator_agent_free(m->alloc, a1, &free_a1) == 0 && free_a1.cpus == 1);
+	h_status(m, A1, fw, "t2", MOSAIC__TASK_STATE__TASK_KILLED, 6);
+	CHECK(allocator_agent_free(m->alloc, a1, &free_a1) == 0 && free_a1.cpus == 2 &&
+	      free_a1.mem == mem_before + 128);
+	h_status(m, A1, fw, "t2", MOSAIC__TASK_STATE__TASK_KILLED, 6); /* a retry: once */
+	CHECK(allocator_agent_free(m->alloc, a1, &free_a1) == 0 && free_a1.cpus == 2);
 	master_free(m);
 	capture_fini(&c);
 }

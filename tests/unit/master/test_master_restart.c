@@ -150,6 +150,11 @@ main(void)
 	    capture_last(&c, A1, T(SHUTDOWN_FRAMEWORK), &mosaic__shutdown_framework__descriptor);
 	CHECK(sd && strcmp(sd->framework_id, fw) == 0);
 	CHECK(capture_count(&c, A1, T(KILL_TASK)) == 0);
+	/* Until job-2 ends, its cpu is not offered. */
+	mosaic_resources free_a1;
+	CHECK(allocator_agent_free(m->alloc, a1, &free_a1) == 0 && free_a1.cpus == 3);
+	h_status(m, A1, fw, "job-2", MOSAIC__TASK_STATE__TASK_KILLED, 9);
+	CHECK(allocator_agent_free(m->alloc, a1, &free_a1) == 0 && free_a1.cpus == 4);
 
 	/* The flag's weight was persisted. */
 	m = restart(loop, m, work, &c, NULL);
