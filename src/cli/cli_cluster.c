@@ -134,7 +134,7 @@ up_usage(void)
 	       "  --dir DIR                state, logs and pids (default %s)\n"
 	       "  --agent-resources SPEC   each agent's resources, e.g. 'cpus:2;mem:1024' (default:\n"
 	       "                           the machine split: cpus max(2, cpus/N), 80%% of memory/N,\n"
-	       "                           free disk/N; ports 31000-31999 for agent1, +1000 each)\n"
+	       "                           free disk/N; ports from 31000 up, min(1000, 1768/N) each)\n"
 	       "  --weights W              role weights for the master, e.g. 'batch=1,mpi=2'\n"
 	       "  --master-port P          the master's port on 127.0.0.1 (default 5050)\n"
 	       "  --http-port P            the master's HTTP port on 127.0.0.1 (default 5080)\n"
@@ -494,7 +494,7 @@ cluster_up(int argc, char **argv)
 	for (long i = 0; i < nagents; i++) {
 		char err[256];
 		if (agent_res &&
-		    cli_split_given(&d[i + 1].res, agent_res, (unsigned)i, err, sizeof(err)) != 0) {
+		    cli_split_given(&d[i + 1].res, agent_res, (unsigned)i, (unsigned)nagents, err, sizeof(err)) != 0) {
 			snprintf(msg, sizeof(msg), "--agent-resources: %s", err);
 			free(d);
 			return cli_args_fail(cmd, msg);
