@@ -492,22 +492,16 @@ master_framework_remove(master *m, master_framework *fw, const char *why)
 	 * offers included, so offers are only discarded here. */
 	while (fw->offers)
 		master_offer_discard(m, fw->offers);
-	strmap agents; /* agent id -> agent running some of its tasks */
-	strmap_init(&agents);
-	strmap_iter it;
-	strmap_iter_init(&it, &fw->tasks);
-	master_task *t;
-	while ((t = strmap_iter_next(&it, NULL)) != NULL)
-		if (!t->completed && t->agent && t->agent->active && !strmap_find(&agents, t->agent->id))
-			strmap_put(&agents, t->agent->id, t->agent);
-	strmap_iter_init(&it, &agents);
-	master_agent *a;
-	while ((a = strmap_iter_next(&it, NULL)) != NULL) {
+	/* Every agent is told, as in Mesos: not only those running its
+	 * tasks now - where its tasks have all ended, its executor would
+	 * otherwise wait for more until its idle timeout. */
+	for (master_agent *a = m->agent_head; a; a = a->next) {
+		if (!a->active)
+			continue;
 		Mosaic__ShutdownFramework s = MOSAIC__SHUTDOWN_FRAMEWORK__INIT;
 		s.framework_id = fw->id;
 		master_send(m, a->address, MOSAIC__MESSAGE_TYPE__MSG_SHUTDOWN_FRAMEWORK, &s.base);
 	}
-	strmap_fini(&agents);
 	char why_task[160];
 	snprintf(why_task, sizeof(why_task), "framework removed: %s", why);
 	allocator_remove_framework(m->alloc, fw->id);

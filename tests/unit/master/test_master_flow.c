@@ -288,6 +288,35 @@ test_offer_accept_status(mosaic_loop *loop)
 	capture_fini(&c);
 }
 
+/* A framework whose tasks have all ended still has executors waiting on
+ * the agents it used: its removal reaches every agent. */
+static void
+test_teardown_idle(mosaic_loop *loop)
+{
+	capture c = {0};
+	master *m = h_master(loop, workdir(), &c, NULL);
+	char a1[64], a2[64], fw[64];
+	h_register_agent(m, &c, A1, "node1", "cpus:2;mem:1024", 1, a1);
+	h_register_agent(m, &c, A2, "node2", "cpus:2;mem:1024", 2, a2);
+	h_subscribe(m, &c, F1, "fw1", "batch", 60, NULL, fw);
+	CHECK(master_allocate_now(m) == 2);
+	char ids[8][64], agents[8][64];
+	CHECK(h_offers(&c, F1, ids, agents, 8) == 2);
+	const char *oid[] = {ids[0], ids[1]};
+	h_task t[] = {{"t1", agents[0], "cpus:1", NULL, 0}};
+	h_accept(m, F1, oid, 2, MOSAIC__OPERATION_TYPE__OP_LAUNCH, t, 1, 0);
+	const char *ran = strcmp(agents[0], a1) == 0 ? A1 : A2;
+	h_status(m, ran, fw, "t1", MOSAIC__TASK_STATE__TASK_FINISHED, 1);
+	CHECK(master_framework_find(m, fw)->nactive == 0);
+	capture_clear(&c);
+	Mosaic__Teardown td = MOSAIC__TEARDOWN__INIT;
+	master_handle(m, T(TEARDOWN), F1, &td.base);
+	CHECK(capture_count(&c, A1, T(SHUTDOWN_FRAMEWORK)) == 1);
+	CHECK(capture_count(&c, A2, T(SHUTDOWN_FRAMEWORK)) == 1);
+	master_free(m);
+	capture_fini(&c);
+}
+
 static void
 test_gang(mosaic_loop *loop)
 {
@@ -721,6 +750,7 @@ main(void)
 	CHECK_OK(loop_new(&loop));
 	test_registration(loop);
 	test_offer_accept_status(loop);
+	test_teardown_idle(loop);
 	test_gang(loop);
 	test_gang_demand(loop);
 	test_agent_lost(loop);
