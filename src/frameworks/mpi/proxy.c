@@ -415,11 +415,19 @@ setup(proxy *p)
 	const proxy_config *c = p->cfg;
 	char err[256];
 	if (c->openmpi) {
-		const char *base = getenv("TMPDIR");
-		/* orted's session directory holds unix sockets: keep the path
-		 * short (sun_path is 108 bytes), not in the deep sandbox. */
-		if (!base || !*base || strlen(base) > 40)
-			base = "/tmp";
+		/* orted's session directory holds PMIx's shared job data and
+		 * the ranks' shared-memory segments (vader's backing files):
+		 * on tmpfs (/dev/shm, OpenMPI's own default for the segments)
+		 * they are memory, on a disk file system every page written
+		 * costs a block allocation. It also holds unix sockets: the
+		 * path stays short (sun_path is 108 bytes), not in the deep
+		 * sandbox. */
+		const char *base = "/dev/shm";
+		if (access(base, W_OK | X_OK) != 0) {
+			base = getenv("TMPDIR");
+			if (!base || !*base || strlen(base) > 40)
+				base = "/tmp";
+		}
 		snprintf(p->tmpdir, sizeof(p->tmpdir), "%s/mmpi.XXXXXX", base);
 		if (!mkdtemp(p->tmpdir)) {
 			say("cannot make a directory in %s: %s", base, strerror(errno));
