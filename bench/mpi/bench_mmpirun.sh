@@ -39,7 +39,7 @@ free_port() {
 }
 CLUSTER=""
 down() { [ -z "$CLUSTER" ] || mosaic cluster down --dir "$CLUSTER" >/dev/null 2>&1 || true; CLUSTER=""; }
-trap 'down; rm -rf "$D"' EXIT
+trap 'down; rm -rf "$D" "${RSH_TMP:-}"' EXIT
 up() {
 	down
 	CLUSTER=$D/cluster-$1
@@ -65,7 +65,10 @@ export OMPI_MCA_orte_tmpdir_base=$RSH_TMP/$host OMPI_MCA_btl_vader_backing_direc
 exec /bin/sh -c "$*"
 SH
 chmod +x "$D/sh-rsh"
-export RSH_TMP=$D/rsh
+# on tmpfs where there is one, as mosaic-mpi-proxy does for its orted
+RSH_TMP=$D/rsh
+[ -w /dev/shm ] && RSH_TMP=$(mktemp -d /dev/shm/mosaic-bench-rsh.XXXXXX)
+export RSH_TMP
 
 timed() { # FILE COMMAND...: appends the wall time of COMMAND
 	local f=$1 t
