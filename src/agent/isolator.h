@@ -19,6 +19,10 @@ typedef struct iso_cgroup {
 	unsigned ndirs;
 	int mem;     /* index in dirs of the memory controller's directory, -1 none */
 	int freezer; /* v1: index of the freezer's directory, -1 none */
+	/* v1: the limits its directories hold (limits_set), for reuse */
+	bool limits_set;
+	double cpus;
+	uint64_t mem_bytes;
 } iso_cgroup;
 
 /* What the child does between fork and exec, prepared by the parent so
@@ -77,6 +81,8 @@ void iso_cg_remove(const char *dir);
 /* rmdir an empty cgroup: true when it is gone; false when processes are
  * left (EBUSY) or it cannot go, for iso_cg_remove to deal with. */
 bool iso_cg_rmdir(const char *dir);
+/* no process in dir (its cgroup.procs reads empty); false if unreadable */
+bool iso_cg_empty(const char *dir);
 /* open dir/cgroup.procs for the child to join; the fd or -errno */
 int iso_cg_join_fd(const char *dir);
 void iso_cgroup_free(iso_cgroup *cg);

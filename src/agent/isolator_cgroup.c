@@ -169,6 +169,22 @@ iso_cg_rmdir(const char *dir)
 	return rmdir(dir) == 0 || errno == ENOENT;
 }
 
+bool
+iso_cg_empty(const char *dir)
+{
+	char *path = xasprintf("%s/cgroup.procs", dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return false;
+	char c;
+	ssize_t n;
+	while ((n = read(fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	close(fd);
+	return n == 0;
+}
+
 int
 iso_cg_join_fd(const char *dir)
 {

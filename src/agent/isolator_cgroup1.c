@@ -2,6 +2,14 @@
  * the memory, cpu and (when mounted) freezer hierarchies, e.g.
  * /sys/fs/cgroup/memory/<group>/<id>.
  *
+ * Making and removing those directories is most of what starting a short
+ * task costs the executor (the kernel creates and tears down every control
+ * file of every controller). So an ended container's directories, once
+ * empty, are kept as spares (at most V1_SPARES) and renamed to the next
+ * container's id (v1 allows a rename within the parent); its memory
+ * charges are emptied and its peak reset first, so figures are the new
+ * task's own. Spares go when the isolator closes.
+ *
  * Each write to a control file is a kernfs open, write and close, paid per
  * task: a new directory starts with the kernel's defaults (no memory
  * limit, 1024 shares, no quota, a 100 ms period), so only what differs
@@ -21,12 +29,18 @@
 #include "mem.h"
 
 #define FREEZE_WAIT_MS 1000
+#define V1_SPARES 32
+
 
 typedef struct v1 {
 	char *mem, *cpu, *freezer; /* <mount>/<group>; freezer may be NULL */
 	bool memsw;                /* memory.memsw.* (swap accounting) is there */
 	bool quota;                /* cpu.cfs_quota_us (CFS bandwidth) is there */
+	iso_cgroup spares[V1_SPARES]; /* ended containers' directories, empty */
+	unsigned nspares;
 } v1;
+
+static void cg_remove(iso_cgroup *cg);
 
 #define V1_DEFAULT_SHARES 1024
 #define V1_DEFAULT_PERIOD 100000
@@ -53,6 +67,8 @@ v1_close(void *st)
 	v1 *s = st;
 	if (!s)
 		return;
+	while (s->nspares > 0)
+		cg_remove(&s->spares[--s->nspares]);
 	/* best effort: only an empty group goes; running containers stay */
 	char *dirs[] = {s->mem, s->cpu, s->freezer};
 	for (int i = 0; i < 3; i++) {
@@ -133,15 +149,23 @@ set_cpu(const v1 *s, const char *dir, double cpus, bool fresh)
 	return rv;
 }
 
-static void
-v1_destroy(void *st, iso_cgroup *cg)
+/* Where a leftover process would sit: the freezer, else the first
+ * hierarchy. */
+static const char *
+judge_dir(const iso_cgroup *cg)
 {
-	(void)st;
+	return cg->ndirs > 0 ? cg->dirs[cg->freezer >= 0 ? cg->freezer : 0] : NULL;
+}
+
+/* Remove a container's directories, killing what is left in them. */
+static void
+cg_remove(iso_cgroup *cg)
+{
 	/* The usual end: the leader has been reaped and left nothing behind,
 	 * so the directories are empty and go at once (rmdir refuses a
-	 * populated cgroup). Emptiness is judged where a leftover would sit:
-	 * in the freezer, else in the first hierarchy. */
-	if (cg->ndirs > 0 && iso_cg_rmdir(cg->dirs[cg->freezer >= 0 ? cg->freezer : 0])) {
+	 * populated cgroup). */
+	const char *judge = judge_dir(cg);
+	if (judge && iso_cg_rmdir(judge)) {
 		for (unsigned i = 0; i < cg->ndirs; i++)
 			if ((int)i != cg->freezer && !iso_cg_rmdir(cg->dirs[i]))
 				iso_cg_remove(cg->dirs[i]);
@@ -174,6 +198,46 @@ v1_destroy(void *st, iso_cgroup *cg)
 	iso_cgroup_free(cg);
 }
 
+static void
+v1_destroy(void *st, iso_cgroup *cg)
+{
+	v1 *s = st;
+	const char *judge = judge_dir(cg);
+	if (judge && s->nspares < V1_SPARES && iso_cg_empty(judge)) {
+		s->spares[s->nspares++] = *cg;
+		memset(cg, 0, sizeof(*cg));
+		cg->mem = cg->freezer = -1;
+		return;
+	}
+	cg_remove(cg);
+}
+
+/* The newest spare, renamed to id's directories, emptied of the memory
+ * its last container left charged and with its peak reset, in *cg; false
+ * (and the spare removed) if any of that fails. */
+static bool
+spare_take(v1 *s, const char *const *roots, const char *id, iso_cgroup *cg)
+{
+	*cg = s->spares[--s->nspares];
+	bool ok = true;
+	for (unsigned i = 0; ok && i < cg->ndirs; i++) {
+		char *to = xasprintf("%s/%s", roots[i], id);
+		ok = rename(cg->dirs[i], to) == 0;
+		if (ok) {
+			free(cg->dirs[i]);
+			cg->dirs[i] = to;
+		} else {
+			free(to);
+		}
+	}
+	if (ok && cg->mem >= 0)
+		ok = iso_cg_write(cg->dirs[cg->mem], "memory.force_empty", "0") == 0 &&
+		     iso_cg_write(cg->dirs[cg->mem], "memory.max_usage_in_bytes", "0") == 0;
+	if (!ok)
+		cg_remove(cg);
+	return ok;
+}
+
 static int
 v1_prepare(void *st, const char *id, double cpus, uint64_t mem, iso_cgroup *cg, iso_child *ch, char *err,
            size_t errlen)
@@ -182,25 +246,35 @@ v1_prepare(void *st, const char *id, double cpus, uint64_t mem, iso_cgroup *cg, 
 	const char *roots[] = {s->mem, s->cpu, s->freezer};
 	bool fresh[3] = {false, false, false};
 	int rv = 0;
-	memset(cg, 0, sizeof(*cg));
 	memset(ch, 0, sizeof(*ch));
-	cg->mem = 0;
-	cg->freezer = s->freezer ? 2 : -1;
-	for (unsigned i = 0; i < 3 && roots[i]; i++) {
-		cg->dirs[cg->ndirs++] = xasprintf("%s/%s", roots[i], id);
-		if ((rv = iso_cg_mkleaf(cg->dirs[i], &fresh[i])) != 0) {
-			snprintf(err, errlen, "mkdir %s: %s", cg->dirs[i], strerror(rv));
-			goto fail;
+	bool reused = s->nspares > 0 && spare_take(s, roots, id, cg);
+	if (!reused) {
+		memset(cg, 0, sizeof(*cg));
+		cg->mem = 0;
+		cg->freezer = s->freezer ? 2 : -1;
+		for (unsigned i = 0; i < 3 && roots[i]; i++) {
+			cg->dirs[cg->ndirs++] = xasprintf("%s/%s", roots[i], id);
+			if ((rv = iso_cg_mkleaf(cg->dirs[i], &fresh[i])) != 0) {
+				snprintf(err, errlen, "mkdir %s: %s", cg->dirs[i], strerror(rv));
+				goto fail;
+			}
 		}
 	}
-	if ((rv = set_memory(s, cg->dirs[0], mem, fresh[0])) != 0) {
-		snprintf(err, errlen, "cgroup %s: memory limit of %" PRIu64 " bytes: %s", cg->dirs[0], mem,
-		         strerror(rv));
-		goto fail;
-	}
-	if ((rv = set_cpu(s, cg->dirs[1], cpus, fresh[1])) != 0) {
-		snprintf(err, errlen, "cgroup %s: cpu limit: %s", cg->dirs[1], strerror(rv));
-		goto fail;
+	/* a spare that holds these limits already needs no write */
+	if (!reused || !cg->limits_set || cg->mem_bytes != mem || cg->cpus != cpus) {
+		cg->limits_set = false;
+		if ((rv = set_memory(s, cg->dirs[0], mem, fresh[0])) != 0) {
+			snprintf(err, errlen, "cgroup %s: memory limit of %" PRIu64 " bytes: %s", cg->dirs[0],
+			         mem, strerror(rv));
+			goto fail;
+		}
+		if ((rv = set_cpu(s, cg->dirs[1], cpus, fresh[1])) != 0) {
+			snprintf(err, errlen, "cgroup %s: cpu limit: %s", cg->dirs[1], strerror(rv));
+			goto fail;
+		}
+		cg->limits_set = true;
+		cg->mem_bytes = mem;
+		cg->cpus = cpus;
 	}
 	for (unsigned i = 0; i < cg->ndirs; i++) {
 		int fd = iso_cg_join_fd(cg->dirs[i]);

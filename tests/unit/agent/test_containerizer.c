@@ -413,6 +413,13 @@ test_memory(containerizer *c, const char *name)
 
 /* cgroup v1 specifics: the task sits in its leaf, the limits are written,
  * the leaf goes at reap. */
+static const char *
+path_of(pid_t pid, char *buf, size_t len)
+{
+	snprintf(buf, len, "/proc/%d", (int)pid);
+	return buf;
+}
+
 static void
 test_cgroup1(containerizer *c)
 {
@@ -437,10 +444,30 @@ test_cgroup1(containerizer *c)
 	CHECK(containerizer_memory(c, pid) >= (30u << 20));
 	CHECK_OK(containerizer_signal(c, pid, SIGKILL));
 	CHECK(wait_exit(c, pid, &ex, 5));
+	/* The next container gets cg1's directories, renamed, with its own
+	 * limits and a peak of its own (not cg1's 30 MB). */
+	container_spec s2 = shell("cg2", sandbox("cg2"), "sleep 100");
+	s2.cpus = 0.25;
+	s2.mem_bytes = 50 << 20;
+	pid = launch(c, &s2);
 	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/memory/%s/cg1", group);
 	CHECK(access(dir, F_OK) != 0);
 	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/cpu/%s/cg1", group);
 	CHECK(access(dir, F_OK) != 0);
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/cpu/%s/cg2", group);
+	CHECK(strcmp(slurp(dir, "cpu.cfs_quota_us"), "25000\n") == 0);
+	CHECK(strcmp(slurp(dir, "cpu.shares"), "256\n") == 0);
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/memory/%s/cg2", group);
+	CHECK(strcmp(slurp(dir, "memory.limit_in_bytes"), "52428800\n") == 0);
+	snprintf(dir, sizeof(dir), "memory:/%s/cg2\n", group);
+	CHECK(strstr(slurp(path_of(pid, path, sizeof(path)), "cgroup"), dir) != NULL);
+	CHECK(containerizer_memory(c, pid) < (20u << 20));
+	CHECK_OK(containerizer_signal(c, pid, SIGKILL));
+	CHECK(wait_exit(c, pid, &ex, 5));
+	/* Kept empty for the next one; removed when the containerizer
+	 * closes (checked at the end). */
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/cpu/%s/cg2", group);
+	CHECK(access(dir, F_OK) == 0 && strcmp(slurp(dir, "cgroup.procs"), "") == 0);
 }
 
 static void
