@@ -603,6 +603,7 @@ agent_new(agent **out, mosaic_loop *loop, const agent_config *cfg, char *err, si
 	start_registering(a);
 	a->tick_timer = loop_timer_start(loop, TICK_INTERVAL, tick_cb, a);
 	a->retry_timer = loop_timer_start(loop, RETRY_SCAN_INTERVAL, retry_cb, a);
+	agent_gc_start(a);
 	*out = a;
 	return MOSAIC_OK;
 fail:
@@ -615,10 +616,12 @@ agent_free(agent *a)
 {
 	if (!a)
 		return;
+	agent_gc_free(a);
 	if (a->loop) {
 		loop_timer_cancel(a->loop, a->reg_timer);
 		loop_timer_cancel(a->loop, a->tick_timer);
 		loop_timer_cancel(a->loop, a->retry_timer);
+		loop_timer_cancel(a->loop, a->gc_timer);
 		loop_timer_cancel(a->loop, a->topo_timer);
 		loop_timer_cancel(a->loop, a->flush_timer);
 	}

@@ -56,6 +56,8 @@ typedef struct agent_config {
 	double
 	    reconnect_timeout; /* after a restart, executors that have not re-registered by then are killed */
 	double executor_idle_timeout; /* an executor without tasks this long is shut down */
+	double gc_delay;              /* ended tasks' sandboxes go after this long (agent_gc.c) */
+	double gc_disk_headroom;      /* ... sooner as the disk's use nears 1 - headroom */
 	bool handle_signals;          /* SIGTERM/SIGINT/SIGUSR1 stop the agent (main sets it) */
 } agent_config;
 

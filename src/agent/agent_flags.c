@@ -40,6 +40,8 @@ agent_config_init(agent_config *cfg)
 	cfg->executor_register_timeout = 30;
 	cfg->reconnect_timeout = 10;
 	cfg->executor_idle_timeout = 60;
+	cfg->gc_delay = 7 * 86400; /* Mesos' default: a week */
+	cfg->gc_disk_headroom = 0.1;
 }
 
 void
@@ -60,6 +62,9 @@ agent_flags_usage(FILE *out)
 	        "  --recovery-timeout D  how long executors wait for a restarted agent (default 120s)\n"
 	        "  --executor-idle-timeout D  shut down a framework's executor after it ran no task\n"
 	        "                        this long (default 60s)\n"
+	        "  --gc-delay D          remove an ended task's sandbox after D (default 7d; sooner\n"
+	        "                        as the disk fills: D * max(0, 1 - headroom - used))\n"
+	        "  --gc-disk-headroom F  the disk fraction kept free, 0 to 1 (default 0.1)\n"
 	        "  --log-level LEVEL     error, warn, info, debug (default info)\n"
 	        "  --log-file PATH       log here instead of stderr\n");
 }
@@ -334,6 +339,22 @@ agent_flags_parse(agent_config *cfg, int argc, char **argv, char *err, size_t er
 				seterr(err, errlen,
 				       "--executor-idle-timeout: '%s' is not a duration (e.g. 60s, 5m)", val);
 				rv = MOSAIC_EINVAL;
+			}
+		} else if (strcmp(name, "--gc-delay") == 0) {
+			if (util_parse_duration(val, &cfg->gc_delay) != 0) {
+				seterr(err, errlen, "--gc-delay: '%s' is not a duration (e.g. 7d, 12h)", val);
+				rv = MOSAIC_EINVAL;
+			}
+		} else if (strcmp(name, "--gc-disk-headroom") == 0) {
+			char *end;
+			errno = 0;
+			double h = strtod(val, &end);
+			if (end == val || *end || errno || !(h >= 0 && h <= 1)) {
+				seterr(err, errlen, "--gc-disk-headroom: '%s' is not a fraction from 0 to 1",
+				       val);
+				rv = MOSAIC_EINVAL;
+			} else {
+				cfg->gc_disk_headroom = h;
 			}
 		} else if (strcmp(name, "--resources") == 0) {
 			char why[256] = "";

@@ -26,6 +26,12 @@
 #define AGENT_KILL_GRACE 3.0
 /* How long SIGUSR1 waits for executors beyond the longest kill grace. */
 #define AGENT_STOP_SLACK 5.0
+/* Sandbox garbage collection (agent_gc.c): how often, and how many trees
+ * one scan removes at most. */
+#define AGENT_GC_INTERVAL 60.0
+#define AGENT_GC_MAX_REMOVALS 10000
+#define AGENT_GC_MAX_QUEUED 1000000 /* past this many, the oldest go early */
+typedef struct agent_gc agent_gc;
 
 typedef enum agent_exec_state {
 	EXEC_NONE = 0,   /* none: never started, or gone */
@@ -128,6 +134,8 @@ struct agent {
 	size_t ntasks;
 
 	uint64_t gone_timer;
+	uint64_t gc_timer;
+	agent_gc *gc;
 
 	bool stopping;
 	double stop_deadline;
@@ -140,6 +148,17 @@ void agent_topology_changed(agent *a);
 void agent_send(agent *a, const char *to, uint32_t type, const ProtobufCMessage *msg);
 void agent_queue_ack(agent *a, const char *to, uint64_t id);
 void agent_check_stopped(agent *a);
+
+/* agent_gc.c */
+void agent_gc_start(agent *a); /* after the checkpoint's recovery */
+void agent_gc_free(agent *a);
+/* The delay now (the disk's fullness shortens it), and one scan: the
+ * number of directory trees removed. */
+double agent_gc_delay(const agent *a);
+size_t agent_gc_scan(agent *a, double now_wall);
+/* The agent forgot an ended task / a framework left it: queued from now. */
+void agent_gc_task_ended(agent *a, const char *fw_id, const char *task_id);
+void agent_gc_framework_left(agent *a, const char *fw_id);
 
 /* agent_tasks.c */
 agent_framework *agent_framework_find(agent *a, const char *id);

@@ -105,6 +105,7 @@ agent_framework_maybe_remove(agent *a, agent_framework *fw)
 	if (fw->ntasks || fw->exec.state != EXEC_NONE || !(fw->shutting_down || fw->idle_stop))
 		return;
 	LOGI("framework %s removed from this agent", fw->id);
+	agent_gc_framework_left(a, fw->id);
 	agent_txn(a);
 	agent_checkpoint_del_framework(a->store, fw->id);
 	agent_checkpoint_del_executor(a->store, fw->id);
@@ -311,6 +312,7 @@ agent_tasks_status_acked(void *ctx, const char *fw, const char *task, int state,
 	agent_framework *f = t->fw;
 	agent_txn(a);
 	agent_checkpoint_del_task(a->store, fw, task);
+	agent_gc_task_ended(a, fw, task);
 	agent_task_remove(a, t);
 	agent_framework_maybe_remove(a, f);
 }

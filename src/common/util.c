@@ -34,6 +34,8 @@ util_parse_duration(const char *s, double *out)
 		mult = 3600;
 	else if (strcmp(end, "d") == 0)
 		mult = 86400;
+	else if (strcmp(end, "w") == 0)
+		mult = 7 * 86400;
 	else
 		return MOSAIC_EINVAL;
 	*out = v * mult;

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-/* "5s", "250ms", "2m", "1h", "1.5" (seconds) -> seconds. MOSAIC_EINVAL on
+/* "5s", "250ms", "2m", "1h", "2d", "1w", "1.5" (seconds) -> seconds. MOSAIC_EINVAL on
  * anything else or a negative value. */
 int util_parse_duration(const char *s, double *out);
 /* mkdir -p with mode 0755. */

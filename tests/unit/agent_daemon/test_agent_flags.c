@@ -76,8 +76,14 @@ main(void)
 	                    "--log-level",
 	                    "debug",
 	                    "--topology",
-	                    "pack:2 numa:1 core:8 pu:2"};
-	CHECK_OK(parse(&cfg, err, sizeof(err), 14, ok));
+	                    "pack:2 numa:1 core:8 pu:2",
+	                    "--gc-delay",
+	                    "2d",
+	                    "--gc-disk-headroom",
+	                    "0.25"};
+	CHECK_OK(parse(&cfg, err, sizeof(err), 18, ok));
+	CHECK_NEAR(cfg.gc_delay, 2 * 86400, 1e-9);
+	CHECK_NEAR(cfg.gc_disk_headroom, 0.25, 1e-9);
 	CHECK(strcmp(cfg.hostname, "agent1") == 0);
 	CHECK(strcmp(cfg.master, "tcp://127.0.0.1:5050") == 0);
 	CHECK(cfg.nattrs == 1);
@@ -111,6 +117,8 @@ main(void)
 	    {{"mosaic-agent", "--isolation", "docker", NULL}, "--isolation"},
 	    {{"mosaic-agent", "--executor-idle-timeout", "-1", NULL}, "--executor-idle-timeout"},
 	    {{"mosaic-agent", "--listen", NULL, NULL}, "--listen"},
+	    {{"mosaic-agent", "--gc-delay", "soon", NULL}, "--gc-delay"},
+	    {{"mosaic-agent", "--gc-disk-headroom", "1.5", NULL}, "--gc-disk-headroom"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int argc = bad[i].argv[2] ? 3 : 2;

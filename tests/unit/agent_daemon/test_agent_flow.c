@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "agent_impl.h"
 #include "agent.pb-c.h"
 #include "check.h"
 #include "codec.h"
@@ -319,6 +320,12 @@ pid_file_gone(void *arg)
 	return access(arg, F_OK) != 0;
 }
 
+static int
+fw1_gone(void *arg)
+{
+	return agent_framework_find(arg, "fw-1") == NULL;
+}
+
 static void
 stop_watchdog(mosaic_loop *loop, void *arg)
 {
@@ -507,6 +514,24 @@ main(void)
 	CHECK_OK(messenger_send(M.m, M.agent_addr, MOSAIC__MESSAGE_TYPE__MSG_SHUTDOWN_FRAMEWORK, &sd.base));
 	CHECK(wait_for(loop, pid_file_gone, pidfile, 15));
 
+	char logpath[600], *log = NULL;
+	snprintf(logpath, sizeof(logpath), "%s/executors/fw-1/executor.log", work);
+	CHECK(util_read_file(logpath, 1 << 20, &log, NULL) == 0 && strstr(log, "isolation") != NULL);
+	free(log);
+
+	/* Sandbox GC: fw-1's sandboxes stay while young; a week and a day
+	 * on they go, and (fw-1 has left the agent) its directories too. */
+	char sb[600], fwdir[600], execdir[600];
+	snprintf(sb, sizeof(sb), "%s/frameworks/fw-1/tasks/ok", work);
+	snprintf(fwdir, sizeof(fwdir), "%s/frameworks/fw-1", work);
+	snprintf(execdir, sizeof(execdir), "%s/executors/fw-1", work);
+	CHECK(wait_for(loop, fw1_gone, a, 10));
+	CHECK(agent_gc_scan(a, mosaic_wall_now()) == 0);
+	CHECK(access(sb, F_OK) == 0);
+	CHECK(agent_gc_delay(a) > 0 && agent_gc_delay(a) <= 7 * 86400);
+	CHECK(agent_gc_scan(a, mosaic_wall_now() + 8 * 86400) >= 6);
+	CHECK(access(sb, F_OK) != 0 && access(fwdir, F_OK) != 0 && access(execdir, F_OK) != 0);
+
 	/* An executor left without tasks goes after the idle timeout. */
 	Mosaic__TaskInfo *i1[1] = {task("brief", "true", 0.1, 8)};
 	run_tasks("fw-2", i1, 1);
@@ -533,11 +558,6 @@ main(void)
 	CHECK(find("stay", MOSAIC__TASK_STATE__TASK_KILLED) != NULL);
 	CHECK(stay_pid > 0 && kill(stay_pid, 0) != 0);
 	CHECK(access(pidfile3, F_OK) != 0);
-
-	char logpath[600], *log = NULL;
-	snprintf(logpath, sizeof(logpath), "%s/executors/fw-1/executor.log", work);
-	CHECK(util_read_file(logpath, 1 << 20, &log, NULL) == 0 && strstr(log, "isolation") != NULL);
-	free(log);
 
 	agent_free(a);
 	messenger_close(M.m);

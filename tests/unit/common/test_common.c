@@ -65,6 +65,8 @@ test_util(void)
 	CHECK_NEAR(d, 0.25, 1e-9);
 	CHECK_OK(util_parse_duration("2m", &d));
 	CHECK_NEAR(d, 120, 1e-9);
+	CHECK_OK(util_parse_duration("1w", &d));
+	CHECK_NEAR(d, 7 * 86400, 1e-9);
 	CHECK(util_parse_duration("5x", &d) == MOSAIC_EINVAL);
 	CHECK(util_parse_duration("-1", &d) == MOSAIC_EINVAL);
 	char id[MOSAIC_ID_MAX], id2[MOSAIC_ID_MAX];
