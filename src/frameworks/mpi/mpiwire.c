@@ -324,10 +324,13 @@ mpiwire_connect(const char *hostport, double timeout, char *err, size_t errlen)
 		host[strlen(host) - 1] = '\0';
 	}
 	double deadline = mosaic_mono_now() + timeout;
-	char why[256] = "";
+	char why[256] = "", refused[256] = "";
 	long pause_ms = 1;
 	for (;;) {
 		int fd, rv = net_dial(host, colon + 1, deadline, &fd, why, sizeof(why));
+		/* what went wrong, not that the deadline came during a retry */
+		if (rv != 0 && rv != MOSAIC_ETIMEDOUT)
+			snprintf(refused, sizeof(refused), "%s", why);
 		if (rv == 0) {
 			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 			int one = 1;
@@ -348,8 +351,9 @@ mpiwire_connect(const char *hostport, double timeout, char *err, size_t errlen)
 			pause_ms = pause_ms * 2 > 20 ? 20 : pause_ms * 2;
 	}
 	char where[300];
-	snprintf(where, sizeof(where), "%s (for %.0f s)", hostport, timeout);
-	return seterr(err, errlen, "connect to", where, why[0] ? why : strerror(ETIMEDOUT));
+	snprintf(where, sizeof(where), "%s (for %.1f s)", hostport, timeout);
+	return seterr(err, errlen, "connect to", where,
+	              refused[0] ? refused : why[0] ? why : strerror(ETIMEDOUT));
 }
 
 char *
