@@ -5,11 +5,14 @@ source "$(dirname "$0")/lib.sh" "$1"
 
 cluster_up --agents 1 --agent-resources 'cpus:2;mem:1024;disk:1000'
 
-mosaic run --name sleeper -- sh -c 'sleep 300 & sleep 300; wait' >"$T/run.out" 2>&1 &
+# a duration of its own (sleep takes fractions), so only this test's
+# processes match
+nap="300.$$"
+mosaic run --name sleeper -- sh -c "sleep $nap & sleep $nap; wait" >"$T/run.out" 2>&1 &
 runpid=$!
 running() { mosaic tasks --json | jq -e 'any(.[]; .name == "sleeper" and .state == "TASK_RUNNING")'; }
 wait_for 30 "the task to run" running
-pgrep -f 'sleep 300' >/dev/null || fail "the task's processes are not running"
+pgrep -f "^sleep $nap" >/dev/null || fail "the task's processes are not running"
 
 kill -INT $runpid
 set +e
@@ -20,7 +23,15 @@ log "mosaic run exited $rc after SIGINT"
 [ $rc -ne 0 ] || fail "mosaic run exited 0 after being interrupted"
 killed() { mosaic tasks --all --json | jq -e 'any(.[]; .name == "sleeper" and .state == "TASK_KILLED")'; }
 wait_for 20 "the task to be KILLED" killed
-gone() { ! pgrep -f 'sleep 300'; }
-wait_for 10 "the task's processes to be gone" gone
+gone() { ! pgrep -f "^sleep $nap" >/dev/null; }
+end=$(($(date +%s) + 10))
+while ! gone && [ "$(date +%s)" -lt "$end" ]; do sleep 0.2; done
+if ! gone; then
+	for p in $(pgrep -f "^sleep $nap"); do
+		ps -o pid,ppid,pgid,stat,etime,args -p "$p" >&2
+		echo "cgroups of $p: $(tr '\n' ' ' <"/proc/$p/cgroup" 2>/dev/null)" >&2
+	done
+	fail "the task's processes are still there 10 s after the kill"
+fi
 
 pass
