@@ -12,9 +12,16 @@
 
 #define MAX_TABLES 16
 
+/* A table known to exist, with its statements prepared once (parsing SQL
+ * costs more than the row it writes): reset after each use. */
+typedef struct store_table {
+	char *name;
+	sqlite3_stmt *put, *get, *del;
+} store_table;
+
 struct store {
 	sqlite3 *db;
-	char *tables[MAX_TABLES]; /* known to exist */
+	store_table tables[MAX_TABLES];
 	int ntables;
 };
 
@@ -65,8 +72,12 @@ store_close(store *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < s->ntables; i++)
-		free(s->tables[i]);
+	for (int i = 0; i < s->ntables; i++) {
+		free(s->tables[i].name);
+		sqlite3_finalize(s->tables[i].put);
+		sqlite3_finalize(s->tables[i].get);
+		sqlite3_finalize(s->tables[i].del);
+	}
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -82,22 +93,6 @@ valid_table(const char *t)
 	return 1;
 }
 
-static int
-ensure_table(store *s, const char *table)
-{
-	if (!valid_table(table))
-		return MOSAIC_EINVAL;
-	for (int i = 0; i < s->ntables; i++)
-		if (strcmp(s->tables[i], table) == 0)
-			return MOSAIC_OK;
-	char sql[160];
-	snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS %s (k TEXT PRIMARY KEY, v BLOB)", table);
-	int rv = exec(s, sql);
-	if (rv == 0 && s->ntables < MAX_TABLES)
-		s->tables[s->ntables++] = xstrdup(table);
-	return rv;
-}
-
 static sqlite3_stmt *
 prepare(store *s, const char *fmt, const char *table)
 {
@@ -111,13 +106,57 @@ prepare(store *s, const char *fmt, const char *table)
 	return st;
 }
 
+/* The table (created if need be), or NULL with *rv set. Past MAX_TABLES
+ * tables a name is still created but not kept: *tmp is then a stand-in
+ * whose statements the caller finalizes (done_stmt). */
+static store_table *
+ensure_table(store *s, const char *name, store_table *tmp, int *rv)
+{
+	*rv = MOSAIC_EINVAL;
+	if (!valid_table(name))
+		return NULL;
+	for (int i = 0; i < s->ntables; i++)
+		if (strcmp(s->tables[i].name, name) == 0)
+			return &s->tables[i];
+	char sql[160];
+	snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS \"%s\" (k TEXT PRIMARY KEY, v BLOB)", name);
+	if ((*rv = exec(s, sql)) != 0)
+		return NULL;
+	store_table *t = s->ntables < MAX_TABLES ? &s->tables[s->ntables++] : tmp;
+	memset(t, 0, sizeof(*t));
+	t->name = t == tmp ? NULL : xstrdup(name);
+	return t;
+}
+
+/* The table's statement in *slot, prepared on first use. */
+static sqlite3_stmt *
+stmt(store *s, sqlite3_stmt **slot, const char *fmt, const char *name)
+{
+	if (!*slot)
+		*slot = prepare(s, fmt, name);
+	return *slot;
+}
+
+/* After a use: ready for the next (or gone, for a stand-in table). */
+static void
+done_stmt(const store_table *t, store_table *tmp, sqlite3_stmt *st)
+{
+	if (t == tmp) {
+		sqlite3_finalize(st);
+		return;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
 int
 store_put(store *s, const char *table, const char *key, const void *val, size_t len)
 {
-	int rv = ensure_table(s, table);
-	if (rv)
+	int rv;
+	store_table tmp, *t = ensure_table(s, table, &tmp, &rv);
+	if (!t)
 		return rv;
-	sqlite3_stmt *st = prepare(s, "INSERT OR REPLACE INTO %s (k, v) VALUES (?, ?)", table);
+	sqlite3_stmt *st = stmt(s, &t->put, "INSERT OR REPLACE INTO \"%s\" (k, v) VALUES (?, ?)", table);
 	if (!st)
 		return MOSAIC_EIO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -125,17 +164,18 @@ store_put(store *s, const char *table, const char *key, const void *val, size_t 
 	rv = sqlite3_step(st) == SQLITE_DONE ? MOSAIC_OK : MOSAIC_EIO;
 	if (rv)
 		LOGE("store: put %s/%s: %s", table, key, sqlite3_errmsg(s->db));
-	sqlite3_finalize(st);
+	done_stmt(t, &tmp, st);
 	return rv;
 }
 
 int
 store_get(store *s, const char *table, const char *key, void **val, size_t *len)
 {
-	int rv = ensure_table(s, table);
-	if (rv)
+	int rv;
+	store_table tmp, *t = ensure_table(s, table, &tmp, &rv);
+	if (!t)
 		return rv;
-	sqlite3_stmt *st = prepare(s, "SELECT v FROM %s WHERE k = ?", table);
+	sqlite3_stmt *st = stmt(s, &t->get, "SELECT v FROM \"%s\" WHERE k = ?", table);
 	if (!st)
 		return MOSAIC_EIO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -148,32 +188,34 @@ store_get(store *s, const char *table, const char *key, void **val, size_t *len)
 		*len = n;
 		rv = MOSAIC_OK;
 	}
-	sqlite3_finalize(st);
+	done_stmt(t, &tmp, st);
 	return rv;
 }
 
 int
 store_del(store *s, const char *table, const char *key)
 {
-	int rv = ensure_table(s, table);
-	if (rv)
+	int rv;
+	store_table tmp, *t = ensure_table(s, table, &tmp, &rv);
+	if (!t)
 		return rv;
-	sqlite3_stmt *st = prepare(s, "DELETE FROM %s WHERE k = ?", table);
+	sqlite3_stmt *st = stmt(s, &t->del, "DELETE FROM \"%s\" WHERE k = ?", table);
 	if (!st)
 		return MOSAIC_EIO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rv = sqlite3_step(st) == SQLITE_DONE ? MOSAIC_OK : MOSAIC_EIO;
-	sqlite3_finalize(st);
+	done_stmt(t, &tmp, st);
 	return rv;
 }
 
 int
 store_scan(store *s, const char *table, store_scan_fn fn, void *arg)
 {
-	int rv = ensure_table(s, table);
-	if (rv)
+	int rv;
+	store_table tmp;
+	if (!ensure_table(s, table, &tmp, &rv))
 		return rv;
-	sqlite3_stmt *st = prepare(s, "SELECT k, v FROM %s ORDER BY k", table);
+	sqlite3_stmt *st = prepare(s, "SELECT k, v FROM \"%s\" ORDER BY k", table);
 	if (!st)
 		return MOSAIC_EIO;
 	while (sqlite3_step(st) == SQLITE_ROW) {

@@ -107,6 +107,25 @@ test_store(void)
 	int rows = 0;
 	store_scan(s, "agents", count_rows, &rows);
 	CHECK(rows == 1);
+	/* Statements are kept per table and reused; past the tables kept,
+	 * each call prepares its own. Either way every call sees the last.
+	 * ("to" is an SQL keyword: table names are quoted.) */
+	const char *names[] = {"ta", "tb", "tc", "td", "te", "tf", "tg", "th", "ti", "tj",
+	                       "tk", "tl", "tm", "tn", "to", "tp", "tq", "tr", "ts", "tt"};
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			char val[8];
+			snprintf(val, sizeof(val), "%d", round);
+			CHECK_OK(store_put(s, names[i], "k", val, strlen(val)));
+			CHECK_OK(store_get(s, names[i], "k", &v, &n));
+			CHECK(n == 1 && ((char *)v)[0] == '0' + round);
+			free(v);
+		}
+	}
+	CHECK_OK(store_del(s, "tt", "k"));
+	CHECK(store_get(s, "tt", "k", &v, &n) == MOSAIC_ENOENT);
+	CHECK_OK(store_get(s, "ta", "k", &v, &n));
+	free(v);
 	store_close(s);
 	/* mkdir -p: deep, existing, and under a file (fails). */
 	char deep[512], file[512];
