@@ -144,7 +144,7 @@ typedef struct job {
 	unsigned ninterrupts;
 	double t_interrupt;
 	int exit_code;
-	bool fail_pending; /* openmpi: a task failed; mpirun gets a moment to say why */
+	bool fail_pending; /* a task failed; mpirun (or its proxy's link) gets a moment to say why */
 	int pending_code;
 	char pending_msg[512];
 	uint64_t pending_timer;

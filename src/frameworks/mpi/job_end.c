@@ -11,6 +11,7 @@
 #include "mem.h"
 
 #define PENDING_WAIT 3.0 /* openmpi: mpirun's own account of a failed task comes first */
+#define PENDING_LINK_WAIT 1.0 /* generic: so does the proxy's, over its link */
 
 static job_task *
 task_find(job *j, const char *id)
@@ -272,15 +273,20 @@ task_failed(job *j, job_task *t, const mosaic_sched_status *st)
 	char msg[512];
 	snprintf(msg, sizeof(msg), "task %s on %s (%s) %s%s%s", t->id, t->hostname, ranks, state,
 	         *st->message ? ": " : "", st->message);
-	if (j->launcher == JOB_OPENMPI && j->mpirun_running &&
-	    (j->phase == JOB_RUNNING || j->phase == JOB_STARTING)) {
-		/* mpirun notices a dead orted and tells which rank failed
-		 * and how: give it a moment to be first. */
+	bool running = j->phase == JOB_RUNNING || j->phase == JOB_STARTING;
+	/* openmpi: mpirun notices a dead orted and tells which rank failed
+	 * and how. generic: the task's proxy reports its ranks' exits over
+	 * its link before it exits, but the task's status travels another
+	 * way and can come first. Either gets a moment to be first. */
+	bool openmpi = j->launcher == JOB_OPENMPI && j->mpirun_running;
+	bool linked = j->launcher == JOB_GENERIC && t->fd >= 0;
+	if (running && (openmpi || linked)) {
 		if (!j->fail_pending) {
 			j->fail_pending = true;
 			j->pending_code = code;
 			snprintf(j->pending_msg, sizeof(j->pending_msg), "%s", msg);
-			j->pending_timer = mosaic_sched_timer_add(j->s, PENDING_WAIT, pending_fire, j);
+			j->pending_timer = mosaic_sched_timer_add(
+			    j->s, openmpi ? PENDING_WAIT : PENDING_LINK_WAIT, pending_fire, j);
 		}
 		return;
 	}
