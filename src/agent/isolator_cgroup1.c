@@ -31,7 +31,6 @@
 #define FREEZE_WAIT_MS 1000
 #define V1_SPARES 32
 
-
 typedef struct v1 {
 	char *mem, *cpu, *freezer; /* <mount>/<group>; freezer may be NULL */
 	bool memsw;                /* memory.memsw.* (swap accounting) is there */

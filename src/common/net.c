@@ -50,7 +50,7 @@ net_dial(const char *host, const char *port, double deadline, int *out, char *er
 	int gai = getaddrinfo(host, port, &hints, &ai);
 	if (gai != 0) {
 		snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(gai));
-		return MOSAIC_ENET;
+		return MOSAIC_ENOENT;
 	}
 	int e = ECONNREFUSED;
 	for (struct addrinfo *a = ai; a; a = a->ai_next) {

@@ -18,9 +18,10 @@ int net_connect(int fd, const void *sa, unsigned salen, double deadline);
 
 /* net_dial connects to host:port (every address it resolves to, in
  * turn) before the deadline; *out is a non-blocking, close-on-exec
- * socket. MOSAIC_ENET, or MOSAIC_ETIMEDOUT, with only the reason in err
- * ("Connection refused", "cannot resolve h: ...", "timed out"), for the
- * caller to say what it could not reach. */
+ * socket. MOSAIC_ENOENT when host does not resolve, MOSAIC_ETIMEDOUT at
+ * the deadline, MOSAIC_ENET otherwise; only the reason in err ("cannot
+ * resolve h: ...", "timed out", "Connection refused"), for the caller to
+ * say what it could not reach. */
 int net_dial(const char *host, const char *port, double deadline, int *out, char *err, size_t errlen);
 
 #endif

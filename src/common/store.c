@@ -10,8 +10,6 @@
 #include "log.h"
 #include "mem.h"
 
-#define MAX_TABLES 16
-
 /* A table known to exist, with its statements prepared once (parsing SQL
  * costs more than the row it writes): reset after each use. */
 typedef struct store_table {
@@ -21,8 +19,8 @@ typedef struct store_table {
 
 struct store {
 	sqlite3 *db;
-	store_table tables[MAX_TABLES];
-	int ntables;
+	store_table *tables; /* the callers' few, fixed names */
+	int ntables, cap;
 };
 
 static int
@@ -78,6 +76,7 @@ store_close(store *s)
 		sqlite3_finalize(s->tables[i].get);
 		sqlite3_finalize(s->tables[i].del);
 	}
+	free(s->tables);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -106,11 +105,10 @@ prepare(store *s, const char *fmt, const char *table)
 	return st;
 }
 
-/* The table (created if need be), or NULL with *rv set. Past MAX_TABLES
- * tables a name is still created but not kept: *tmp is then a stand-in
- * whose statements the caller finalizes (done_stmt). */
+/* The table (created if need be), or NULL with *rv set. The pointer is
+ * good until the next new table. */
 static store_table *
-ensure_table(store *s, const char *name, store_table *tmp, int *rv)
+ensure_table(store *s, const char *name, int *rv)
 {
 	*rv = MOSAIC_EINVAL;
 	if (!valid_table(name))
@@ -122,9 +120,12 @@ ensure_table(store *s, const char *name, store_table *tmp, int *rv)
 	snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS \"%s\" (k TEXT PRIMARY KEY, v BLOB)", name);
 	if ((*rv = exec(s, sql)) != 0)
 		return NULL;
-	store_table *t = s->ntables < MAX_TABLES ? &s->tables[s->ntables++] : tmp;
-	memset(t, 0, sizeof(*t));
-	t->name = t == tmp ? NULL : xstrdup(name);
+	if (s->ntables == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 8;
+		s->tables = xrealloc(s->tables, (size_t)s->cap * sizeof(*s->tables));
+	}
+	store_table *t = &s->tables[s->ntables++];
+	*t = (store_table){.name = xstrdup(name)};
 	return t;
 }
 
@@ -137,14 +138,10 @@ stmt(store *s, sqlite3_stmt **slot, const char *fmt, const char *name)
 	return *slot;
 }
 
-/* After a use: ready for the next (or gone, for a stand-in table). */
+/* After a use: ready for the next, holding no pointer of the caller's. */
 static void
-done_stmt(const store_table *t, store_table *tmp, sqlite3_stmt *st)
+done_stmt(sqlite3_stmt *st)
 {
-	if (t == tmp) {
-		sqlite3_finalize(st);
-		return;
-	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 }
@@ -153,7 +150,7 @@ int
 store_put(store *s, const char *table, const char *key, const void *val, size_t len)
 {
 	int rv;
-	store_table tmp, *t = ensure_table(s, table, &tmp, &rv);
+	store_table *t = ensure_table(s, table, &rv);
 	if (!t)
 		return rv;
 	sqlite3_stmt *st = stmt(s, &t->put, "INSERT OR REPLACE INTO \"%s\" (k, v) VALUES (?, ?)", table);
@@ -164,7 +161,7 @@ store_put(store *s, const char *table, const char *key, const void *val, size_t 
 	rv = sqlite3_step(st) == SQLITE_DONE ? MOSAIC_OK : MOSAIC_EIO;
 	if (rv)
 		LOGE("store: put %s/%s: %s", table, key, sqlite3_errmsg(s->db));
-	done_stmt(t, &tmp, st);
+	done_stmt(st);
 	return rv;
 }
 
@@ -172,7 +169,7 @@ int
 store_get(store *s, const char *table, const char *key, void **val, size_t *len)
 {
 	int rv;
-	store_table tmp, *t = ensure_table(s, table, &tmp, &rv);
+	store_table *t = ensure_table(s, table, &rv);
 	if (!t)
 		return rv;
 	sqlite3_stmt *st = stmt(s, &t->get, "SELECT v FROM \"%s\" WHERE k = ?", table);
@@ -188,7 +185,7 @@ store_get(store *s, const char *table, const char *key, void **val, size_t *len)
 		*len = n;
 		rv = MOSAIC_OK;
 	}
-	done_stmt(t, &tmp, st);
+	done_stmt(st);
 	return rv;
 }
 
@@ -196,7 +193,7 @@ int
 store_del(store *s, const char *table, const char *key)
 {
 	int rv;
-	store_table tmp, *t = ensure_table(s, table, &tmp, &rv);
+	store_table *t = ensure_table(s, table, &rv);
 	if (!t)
 		return rv;
 	sqlite3_stmt *st = stmt(s, &t->del, "DELETE FROM \"%s\" WHERE k = ?", table);
@@ -204,7 +201,7 @@ store_del(store *s, const char *table, const char *key)
 		return MOSAIC_EIO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rv = sqlite3_step(st) == SQLITE_DONE ? MOSAIC_OK : MOSAIC_EIO;
-	done_stmt(t, &tmp, st);
+	done_stmt(st);
 	return rv;
 }
 
@@ -212,8 +209,7 @@ int
 store_scan(store *s, const char *table, store_scan_fn fn, void *arg)
 {
 	int rv;
-	store_table tmp;
-	if (!ensure_table(s, table, &tmp, &rv))
+	if (!ensure_table(s, table, &rv))
 		return rv;
 	sqlite3_stmt *st = prepare(s, "SELECT k, v FROM \"%s\" ORDER BY k", table);
 	if (!st)

@@ -680,13 +680,8 @@ allocator_withhold(allocator *a, const char *agent_id, const mosaic_resources *r
 	alloc_agent *ag = agent_find(a, agent_id);
 	if (!ag)
 		return MOSAIC_ENOENT;
-	if (!res_contains(&ag->free, res))
+	if (res_sub(&ag->free, res) != MOSAIC_OK) /* not contained: nothing changes */
 		return MOSAIC_ENOSPC;
-	mosaic_resources freed = ag->free;
-	int rv = res_sub(&freed, res);
-	if (rv != MOSAIC_OK)
-		return rv;
-	ag->free = freed;
 	allocator_agent_refresh_(a, ag);
 	return MOSAIC_OK;
 }

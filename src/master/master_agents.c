@@ -129,21 +129,23 @@ void
 master_agent_orphan_add(master *m, master_agent *a, const char *framework_id, const char *task_id,
                         const mosaic_resources *res)
 {
-	master_orphan *o = xcalloc(1, sizeof(*o));
-	orphan_key(o->key, sizeof(o->key), framework_id, task_id);
-	o->res = *res;
-	int rv = a->in_allocator ? allocator_withhold(m->alloc, a->id, &o->res) : MOSAIC_ENOENT;
-	if (rv != MOSAIC_OK || strmap_put(&a->orphans, o->key, o) != MOSAIC_OK) {
-		/* Already withheld, or no longer free (its framework's offer
-		 * reached the agent late and the master had given it away):
-		 * the agent refuses what does not fit. */
-		if (rv == MOSAIC_OK)
-			allocator_unwithhold(m->alloc, a->id, &o->res);
-		LOGD("agent %s: not withholding the resources of task %s: %s", a->id, o->key,
-		     rv == MOSAIC_OK ? "already withheld" : mosaic_strerror(rv));
-		free(o);
+	char key[2 * MOSAIC_ID_MAX + 1];
+	orphan_key(key, sizeof(key), framework_id, task_id);
+	if (strmap_find(&a->orphans, key))
+		return; /* withheld already */
+	/* Not free any more (its RunTask reached the agent late, after the
+	 * master had given its resources away): the agent refuses what does
+	 * not fit, so there is nothing to hold back. */
+	int rv = a->in_allocator ? allocator_withhold(m->alloc, a->id, res) : MOSAIC_ENOENT;
+	if (rv != MOSAIC_OK) {
+		LOGD("agent %s: not withholding the resources of task %s: %s", a->id, key,
+		     mosaic_strerror(rv));
 		return;
 	}
+	master_orphan *o = xcalloc(1, sizeof(*o));
+	memcpy(o->key, key, sizeof(key));
+	o->res = *res;
+	strmap_put(&a->orphans, o->key, o);
 	LOGD("agent %s: withholding the resources of task %s of a removed framework until it ends",
 	     a->id, o->key);
 }

@@ -324,21 +324,21 @@ mpiwire_connect(const char *hostport, double timeout, char *err, size_t errlen)
 		host[strlen(host) - 1] = '\0';
 	}
 	double deadline = mosaic_mono_now() + timeout;
-	char why[256] = "", refused[256] = "";
+	char why[256] = "", failed[256] = "";
 	long pause_ms = 1;
 	for (;;) {
 		int fd, rv = net_dial(host, colon + 1, deadline, &fd, why, sizeof(why));
-		/* what went wrong, not that the deadline came during a retry */
-		if (rv != 0 && rv != MOSAIC_ETIMEDOUT)
-			snprintf(refused, sizeof(refused), "%s", why);
 		if (rv == 0) {
 			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 			int one = 1;
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			return fd;
 		}
-		if (strncmp(why, "cannot resolve", 14) == 0)
+		if (rv == MOSAIC_ENOENT)
 			return seterr(err, errlen, "connect to", hostport, why);
+		/* what went wrong, not that the deadline came during a retry */
+		if (rv != MOSAIC_ETIMEDOUT)
+			snprintf(failed, sizeof(failed), "%s", why);
 		/* Refused on loopback costs nothing: retry often, as the
 		 * launch agent may come before the proxy listens - at once
 		 * at first (the proxy is usually a few ms from listening),
@@ -353,7 +353,7 @@ mpiwire_connect(const char *hostport, double timeout, char *err, size_t errlen)
 	char where[300];
 	snprintf(where, sizeof(where), "%s (for %.1f s)", hostport, timeout);
 	return seterr(err, errlen, "connect to", where,
-	              refused[0] ? refused : why[0] ? why : strerror(ETIMEDOUT));
+	              failed[0] ? failed : why[0] ? why : strerror(ETIMEDOUT));
 }
 
 char *

@@ -107,8 +107,8 @@ test_store(void)
 	int rows = 0;
 	store_scan(s, "agents", count_rows, &rows);
 	CHECK(rows == 1);
-	/* Statements are kept per table and reused; past the tables kept,
-	 * each call prepares its own. Either way every call sees the last.
+	/* Statements are kept per table and reused, over more tables than
+	 * the first allocation holds: every call sees the last write.
 	 * ("to" is an SQL keyword: table names are quoted.) */
 	const char *names[] = {"ta", "tb", "tc", "td", "te", "tf", "tg", "th", "ti", "tj",
 	                       "tk", "tl", "tm", "tn", "to", "tp", "tq", "tr", "ts", "tt"};
