@@ -84,29 +84,6 @@ clean_path(const char *path, char *out, size_t cap)
 	return len ? 200 : 404;
 }
 
-/* The latest run of a task: the highest number among runs/<n> (the agent
- * numbers them upwards), or -1 for none. */
-static long
-latest_run(const char *runs)
-{
-	DIR *d = opendir(runs);
-	if (!d)
-		return -1;
-	long best = -1;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		char *end;
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		errno = 0;
-		long n = strtol(de->d_name, &end, 10);
-		if (*end == '\0' && errno == 0 && n > best)
-			best = n;
-	}
-	closedir(d);
-	return best;
-}
-
 int
 agent_files_open_target(const char *work_dir, const char *rel, int *fd, uint64_t *size)
 {
@@ -120,13 +97,12 @@ agent_files_open_target(const char *work_dir, const char *rel, int *fd, uint64_t
 	if (status != 200)
 		return status;
 
-	char runs[PATH_MAX], runs_real[PATH_MAX], latest[PATH_MAX], sandbox[PATH_MAX];
-	long run;
-	if (agent_path(runs, sizeof(runs), "%s/frameworks/%s/tasks/%s/runs", work_dir, fw, task) ||
-	    !realpath(runs, runs_real) || (run = latest_run(runs_real)) < 0 ||
-	    agent_path(latest, sizeof(latest), "%s/%ld", runs_real, run))
+	char tasks[PATH_MAX], tasks_real[PATH_MAX], latest[PATH_MAX], sandbox[PATH_MAX];
+	if (agent_path(tasks, sizeof(tasks), "%s/frameworks/%s/tasks", work_dir, fw) ||
+	    !realpath(tasks, tasks_real) ||
+	    agent_sandbox_latest(latest, sizeof(latest), work_dir, fw, task) < 0)
 		return 404;
-	if (!realpath(latest, sandbox) || !inside(sandbox, runs_real))
+	if (!realpath(latest, sandbox) || !inside(sandbox, tasks_real))
 		return 404;
 
 	char target[PATH_MAX], real[PATH_MAX];

@@ -5,7 +5,7 @@
  *   GET /health
  *
  * The handler runs on nng's threads and never touches agent state: sandbox
- * paths are deterministic (<work_dir>/frameworks/<fw>/tasks/<task>/runs/<n>,
+ * paths are deterministic (<work_dir>/frameworks/<fw>/tasks/<task>.<n>,
  * the latest run being the highest n), so it resolves everything from the
  * file system alone. */
 #ifndef MOSAIC_AGENT_FILES_H

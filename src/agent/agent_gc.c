@@ -3,7 +3,7 @@
  * framework such as mbatchd leaves one per job.
  *
  * What may go is queued, oldest first, with the wall time it became
- * garbage: a task's directory (<work_dir>/frameworks/<fw>/tasks/<task>)
+ * garbage: a task's sandboxes (<work_dir>/frameworks/<fw>/tasks/<task>.<n>)
  * when the acknowledgement of its end lets the agent forget the task, a
  * framework's (its executor's directory under <work_dir>/executors, and
  * its then empty directories) when it leaves the agent. A restarted
@@ -126,20 +126,44 @@ fw_dirs_tidy(agent *a, const char *fw)
 		rmdir(dir);
 }
 
+/* Every run of a task (0.. up to the first missing) goes when the newest
+ * time in any of them is older than cutoff; true when something went. */
+static bool
+gc_task(agent *a, const gc_entry *e, double cutoff)
+{
+	char path[PATH_MAX];
+	long runs = 0;
+	double t = -1;
+	for (; runs < AGENT_MAX_RUNS; runs++) {
+		if (agent_sandbox_path(path, sizeof(path), a->cfg.work_dir, e->fw, e->task, runs))
+			return false;
+		double r = newest(path);
+		if (r < 0)
+			break;
+		if (r > t)
+			t = r;
+	}
+	if (!runs || t > cutoff)
+		return false;
+	for (long n = 0; n < runs; n++) {
+		agent_sandbox_path(path, sizeof(path), a->cfg.work_dir, e->fw, e->task, n);
+		if (util_remove_tree(path) != 0) {
+			LOGW("gc: cannot remove %s", path);
+			return false;
+		}
+		LOGD("gc: removed %s", path);
+	}
+	return true;
+}
+
 /* Removes what e names if it is still garbage and older than cutoff;
  * true when something went. */
 static bool
 gc_apply(agent *a, const gc_entry *e, double cutoff)
 {
-	char path[PATH_MAX], runs[PATH_MAX];
+	char path[PATH_MAX];
 	if (e->task) {
-		if (agent_task_find(a, e->fw, e->task) ||
-		    agent_path(path, sizeof(path), "%s/frameworks/%s/tasks/%s", a->cfg.work_dir, e->fw,
-		               e->task) ||
-		    agent_path(runs, sizeof(runs), "%s/runs", path))
-			return false;
-		double t = newest(path), r = newest(runs);
-		if (t < 0 || (r > t ? r : t) > cutoff)
+		if (agent_task_find(a, e->fw, e->task) || !gc_task(a, e, cutoff))
 			return false;
 	} else {
 		if (agent_framework_find(a, e->fw) ||
@@ -152,12 +176,12 @@ gc_apply(agent *a, const gc_entry *e, double cutoff)
 			fw_dirs_tidy(a, e->fw);
 			return false;
 		}
+		if (util_remove_tree(path) != 0) {
+			LOGW("gc: cannot remove %s", path);
+			return false;
+		}
+		LOGD("gc: removed %s", path);
 	}
-	if (util_remove_tree(path) != 0) {
-		LOGW("gc: cannot remove %s", path);
-		return false;
-	}
-	LOGD("gc: removed %s", path);
 	fw_dirs_tidy(a, e->fw);
 	return true;
 }
@@ -188,12 +212,10 @@ agent_gc_scan(agent *a, double now_wall)
 }
 
 void
-agent_gc_task_ended(agent *a, const char *fw_id, const char *task_id)
+agent_gc_task_ended(agent *a, const char *fw_id, const char *task_id, const char *sandbox)
 {
-	char task[PATH_MAX];
-	if (agent_path(task, sizeof(task), "%s/frameworks/%s/tasks/%s", a->cfg.work_dir, fw_id, task_id) ==
-	    0)
-		utimensat(AT_FDCWD, task, NULL, 0);
+	if (sandbox)
+		utimensat(AT_FDCWD, sandbox, NULL, 0);
 	gc_push(a, mosaic_wall_now(), fw_id, task_id);
 }
 
@@ -223,11 +245,13 @@ gc_recover(agent *a)
 		DIR *td = opendir(tasks);
 		struct dirent *te;
 		while (td && (te = readdir(td))) {
-			char task[PATH_MAX];
-			if (te->d_name[0] == '.' || agent_task_find(a, de->d_name, te->d_name) ||
-			    agent_path(task, sizeof(task), "%s/%s", tasks, te->d_name))
+			char run[PATH_MAX], id[MOSAIC_ID_MAX];
+			/* one entry per task (its run 0), for all its runs */
+			if (agent_sandbox_parse(te->d_name, id, sizeof(id)) != 0 || !id_valid(id) ||
+			    agent_task_find(a, de->d_name, id) ||
+			    agent_path(run, sizeof(run), "%s/%s", tasks, te->d_name))
 				continue;
-			gc_push(a, mtime_of(task), de->d_name, te->d_name);
+			gc_push(a, mtime_of(run), de->d_name, id);
 		}
 		if (td)
 			closedir(td);

@@ -157,7 +157,7 @@ void agent_gc_free(agent *a);
 double agent_gc_delay(const agent *a);
 size_t agent_gc_scan(agent *a, double now_wall);
 /* The agent forgot an ended task / a framework left it: queued from now. */
-void agent_gc_task_ended(agent *a, const char *fw_id, const char *task_id);
+void agent_gc_task_ended(agent *a, const char *fw_id, const char *task_id, const char *sandbox);
 void agent_gc_framework_left(agent *a, const char *fw_id);
 
 /* agent_tasks.c */

@@ -14,4 +14,17 @@ int agent_path(char *out, size_t cap, const char *fmt, ...) __attribute__((forma
  * does not fit. */
 void agent_msg(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* A task's sandboxes: <work_dir>/frameworks/<fw>/tasks/<task>.<n>, one
+ * directory per run of the task on this agent, n counting up from 0 - one
+ * inode per run (task ids are [A-Za-z0-9._-], so the digits after the
+ * last '.' are always the run). At most AGENT_MAX_RUNS runs per task id. */
+#define AGENT_MAX_RUNS 100000
+int agent_sandbox_path(char *out, size_t cap, const char *work_dir, const char *fw, const char *task, long run);
+/* The latest run of the task: n such that runs 0..n exist and n + 1 does
+ * not, with its path in out; -1 when there is none. */
+long agent_sandbox_latest(char *out, size_t cap, const char *work_dir, const char *fw, const char *task);
+/* The run a sandbox directory's name ("<task>.<n>") stands for, with the
+ * task id (of at most idcap - 1 characters) in id; -1 for other names. */
+long agent_sandbox_parse(const char *name, char *id, size_t idcap);
+
 #endif

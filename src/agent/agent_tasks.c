@@ -312,49 +312,40 @@ agent_tasks_status_acked(void *ctx, const char *fw, const char *task, int state,
 	agent_framework *f = t->fw;
 	agent_txn(a);
 	agent_checkpoint_del_task(a->store, fw, task);
-	agent_gc_task_ended(a, fw, task);
+	agent_gc_task_ended(a, fw, task, t->sandbox);
 	agent_task_remove(a, t);
 	agent_framework_maybe_remove(a, f);
 }
 
 /* ---- RunTasks ---- */
 
-/* <work_dir>/frameworks/<fw>/tasks/<task>/runs/<n>, n one past the
- * highest run so far. No runs/latest link: the file server takes the
- * highest run as the latest (an inode and a rename the less per task). */
+/* <work_dir>/frameworks/<fw>/tasks/<task>.<n> (agent_path.h), n the
+ * first run not there yet: one directory per task, where a tree of them
+ * cost an ext4 inode each. */
 static int
 make_sandbox(agent *a, agent_task *t, char *err, size_t errlen)
 {
-	char task[PATH_MAX], runs[PATH_MAX], path[PATH_MAX];
-	if (agent_path(task, sizeof(task), "%s/frameworks/%s/tasks/%s", a->cfg.work_dir, t->fw->id, t->id) ||
-	    agent_path(runs, sizeof(runs), "%s/runs", task)) {
-		agent_msg(err, errlen, "sandbox path under %s too long", a->cfg.work_dir);
-		return MOSAIC_ETOOBIG;
-	}
-	/* A task id new here (the usual case) has no runs to count. */
-	bool fresh = mkdir(task, 0755) == 0;
-	if (fresh ? mkdir(runs, 0755) != 0 : util_mkdir_p(runs) != 0) {
-		agent_msg(err, errlen, "cannot create %s: %s", runs, strerror(errno));
-		return MOSAIC_EIO;
-	}
-	long next = 0;
-	DIR *d = fresh ? NULL : opendir(runs);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		char *end;
-		long n = strtol(de->d_name, &end, 10);
-		if (*end == '\0' && end != de->d_name && n >= next)
-			next = n + 1;
-	}
-	if (d)
-		closedir(d);
-	for (;; next++) {
-		if (agent_path(path, sizeof(path), "%s/%ld", runs, next)) {
-			agent_msg(err, errlen, "sandbox path under %s too long", runs);
+	char path[PATH_MAX];
+	for (long n = 0;; n++) {
+		if (n == AGENT_MAX_RUNS) {
+			agent_msg(err, errlen, "task %s has had %d runs on this agent; no more", t->id,
+			          AGENT_MAX_RUNS);
+			return MOSAIC_ENOSPC;
+		}
+		if (agent_sandbox_path(path, sizeof(path), a->cfg.work_dir, t->fw->id, t->id, n)) {
+			agent_msg(err, errlen, "sandbox path under %s too long", a->cfg.work_dir);
 			return MOSAIC_ETOOBIG;
 		}
 		if (mkdir(path, 0755) == 0)
 			break;
+		if (errno == ENOENT) { /* the framework's first task here */
+			char *slash = strrchr(path, '/');
+			*slash = '\0';
+			int rv = util_mkdir_p(path);
+			*slash = '/';
+			if (rv == 0 && mkdir(path, 0755) == 0)
+				break;
+		}
 		if (errno != EEXIST) {
 			agent_msg(err, errlen, "cannot create %s: %s", path, strerror(errno));
 			return MOSAIC_EIO;

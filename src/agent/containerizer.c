@@ -33,6 +33,7 @@
 #include "loop.h"
 #include "mem.h"
 #include "topology.h"
+#include "util.h"
 
 #define MPOL_BIND_ 2   /* <numaif.h> is libnuma's; the value is the kernel ABI */
 #define NODE_BITS 1024 /* NUMA nodes a mem_nodes list may name */
@@ -44,6 +45,10 @@
  * Below it a guard page. */
 #define CHILD_STACK (64u << 10)
 #define USER_SLOTS 8
+/* Inline scripts kept for hard links (containerizer_cache_scripts): the
+ * most recent SCRIPT_SLOTS of at most SCRIPT_CACHE_MAX bytes each. */
+#define SCRIPT_SLOTS 16
+#define SCRIPT_CACHE_MAX (64u << 10)
 
 typedef struct entry {
 	pid_t pid;
@@ -64,6 +69,16 @@ typedef struct user_slot {
 	int ngroups;
 } user_slot;
 
+/* One cached script: its text, for whom, and its file's size and mtime
+ * when written (a file changed since is not linked again). */
+typedef struct script_slot {
+	char *text, *path;
+	size_t len;
+	int uid, gid;
+	struct timespec mtime;
+	uint64_t used; /* containerizer.script_tick at its last use */
+} script_slot;
+
 struct containerizer {
 	const isolator_ops *ops;
 	void *iso;
@@ -72,6 +87,9 @@ struct containerizer {
 	char *stack; /* mapping of a guard page, then CHILD_STACK */
 	size_t stack_len;
 	user_slot users[USER_SLOTS];
+	char *script_dir; /* NULL: every script written to its sandbox */
+	script_slot scripts[SCRIPT_SLOTS];
+	uint64_t script_tick, script_seq;
 };
 
 /* Steps of the child's set-up, as its report names them. */
@@ -163,6 +181,32 @@ containerizer_open(containerizer **out, const char *group)
 	return containerizer_open_with(out, group, NULL);
 }
 
+static void
+script_slot_drop(script_slot *sl)
+{
+	if (sl->path)
+		unlink(sl->path);
+	free(sl->text);
+	free(sl->path);
+	memset(sl, 0, sizeof(*sl));
+}
+
+int
+containerizer_cache_scripts(containerizer *c, const char *dir)
+{
+	for (unsigned i = 0; i < SCRIPT_SLOTS; i++)
+		script_slot_drop(&c->scripts[i]);
+	free(c->script_dir);
+	c->script_dir = NULL;
+	if (!dir)
+		return MOSAIC_OK;
+	/* what an earlier executor left: names only, sandboxes keep theirs */
+	if (util_remove_tree(dir) != 0 || util_mkdir_p(dir) != 0)
+		return MOSAIC_EIO;
+	c->script_dir = xstrdup(dir);
+	return MOSAIC_OK;
+}
+
 void
 containerizer_close(containerizer *c)
 {
@@ -178,6 +222,11 @@ containerizer_close(containerizer *c)
 		free(c->users[i].name);
 		free(c->users[i].home);
 	}
+	for (unsigned i = 0; i < SCRIPT_SLOTS; i++)
+		script_slot_drop(&c->scripts[i]);
+	if (c->script_dir)
+		rmdir(c->script_dir);
+	free(c->script_dir);
 	munmap(c->stack, c->stack_len);
 	c->ops->close(c->iso);
 	free(c);
@@ -469,12 +518,21 @@ write_script(const char *path, const char *script, int uid, int gid, char *err, 
 			goto fail;
 		off += (size_t)n;
 	}
-	/* the umask may not take the owner's bits */
+	/* the umask may not take the owner's bits (read once: the executor
+	 * never changes it) */
+	static int owner_masked = -1;
+	if (owner_masked < 0) {
+		mode_t m = umask(0);
+		umask(m);
+		owner_masked = (m & 0700) != 0;
+	}
 	step = "chmod";
-	if (fchmod(fd, 0700) != 0)
+	if (owner_masked && fchmod(fd, 0700) != 0)
 		goto fail;
+	/* a chown to ourselves would only dirty the inode */
 	step = "chown";
-	if ((uid >= 0 || gid >= 0) && fchown(fd, (uid_t)uid, (gid_t)gid) != 0)
+	bool uid_other = uid >= 0 && (uid_t)uid != geteuid(), gid_other = gid >= 0 && (gid_t)gid != getegid();
+	if ((uid_other || gid_other) && fchown(fd, (uid_t)uid, (gid_t)gid) != 0)
 		goto fail;
 	step = "close";
 	if (close(fd) != 0) {
@@ -488,6 +546,72 @@ fail:
 		close(fd);
 	unlink(path);
 	return MOSAIC_EIO;
+}
+
+/* link(from, to), replacing whatever is at to (a link is not followed) */
+static bool
+link_onto(const char *from, const char *to)
+{
+	if (link(from, to) == 0)
+		return true;
+	return errno == EEXIST && unlink(to) == 0 && link(from, to) == 0;
+}
+
+static bool
+same_file(const char *path, size_t len, const struct timespec *mtime)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len &&
+	       st.st_mtim.tv_sec == mtime->tv_sec && st.st_mtim.tv_nsec == mtime->tv_nsec;
+}
+
+/* The script as path (<sandbox>/script): a hard link to the file cached
+ * for the same text and user when there is one, else written (and cached).
+ * A link is a directory entry, where a file is a new inode too - on ext4
+ * the dearer part of starting a short task. A cached file whose size or
+ * mtime changed since it was written (a task rewrote its script in place)
+ * is not linked again. */
+static int
+place_script(containerizer *c, const char *path, const char *script, int uid, int gid, char *err,
+             size_t errlen)
+{
+	size_t len = strlen(script);
+	if (!c->script_dir || len > SCRIPT_CACHE_MAX)
+		return write_script(path, script, uid, gid, err, errlen);
+	c->script_tick++;
+	script_slot *victim = &c->scripts[0];
+	for (unsigned i = 0; i < SCRIPT_SLOTS; i++) {
+		script_slot *sl = &c->scripts[i];
+		if (sl->text && sl->len == len && sl->uid == uid && sl->gid == gid &&
+		    memcmp(sl->text, script, len) == 0) {
+			if (same_file(sl->path, len, &sl->mtime) && link_onto(sl->path, path)) {
+				sl->used = c->script_tick;
+				return MOSAIC_OK;
+			}
+			victim = sl; /* changed or gone: written anew */
+			break;
+		}
+		if (!sl->text || (victim->text && sl->used < victim->used))
+			victim = sl;
+	}
+	script_slot_drop(victim);
+	char *cached = xasprintf("%s/%llu", c->script_dir, (unsigned long long)++c->script_seq);
+	struct stat st;
+	char ignored[8];
+	if (write_script(cached, script, uid, gid, ignored, sizeof(ignored)) != 0 || stat(cached, &st) != 0 ||
+	    !link_onto(cached, path)) {
+		unlink(cached);
+		free(cached);
+		return write_script(path, script, uid, gid, err, errlen);
+	}
+	victim->text = xstrndup(script, len);
+	victim->path = cached;
+	victim->len = len;
+	victim->uid = uid;
+	victim->gid = gid;
+	victim->mtime = st.st_mtim;
+	victim->used = c->script_tick;
+	return MOSAIC_OK;
 }
 
 static int
@@ -599,7 +723,7 @@ plan_make(containerizer *c, child_plan *p, const container_spec *spec, char *err
 	if (spec->script) {
 		char *path = xasprintf("%s/" CONTAINER_SCRIPT_NAME, sandbox);
 		p->path = path;
-		int rv = write_script(path, spec->script, p->uid, p->gid, err, errlen);
+		int rv = place_script(c, path, spec->script, p->uid, p->gid, err, errlen);
 		if (rv != 0)
 			return rv;
 		size_t n = 0;

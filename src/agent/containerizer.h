@@ -72,6 +72,11 @@ int containerizer_open(containerizer **out, const char *group);
  * not usable here, MOSAIC_EINVAL for an unknown name. For tests and an
  * agent's --isolation flag. */
 int containerizer_open_with(containerizer **out, const char *group, const char *isolation);
+/* containerizer_cache_scripts keeps inline scripts in dir (emptied first,
+ * removed at close) and hard-links them into the sandboxes of tasks with
+ * the same script and user, instead of writing each; NULL stops that.
+ * MOSAIC_EIO when dir cannot be made. */
+int containerizer_cache_scripts(containerizer *c, const char *dir);
 /* containerizer_close frees the table only: running containers and their
  * cgroups stay (executors outlive an agent restart). */
 void containerizer_close(containerizer *c);

@@ -8,6 +8,7 @@
  * killing its tasks. */
 #include "executor.h"
 
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent_path.h"
 #include "agent_proc.h"
 #include "codec.h"
 #include "errors.h"
@@ -432,6 +434,11 @@ executor_new(executor **out, mosaic_loop *loop, const executor_config *cfg, char
 	}
 	LOGI("executor %s of framework %s: isolation %s (%s)", cfg->executor_id, cfg->framework_id,
 	     containerizer_isolation(e->cont), group);
+	/* tasks with the same inline script (an array job's) share one file */
+	char scripts[PATH_MAX];
+	if (agent_path(scripts, sizeof(scripts), "%s/executors/%s/scripts", cfg->work_dir, cfg->framework_id) ||
+	    containerizer_cache_scripts(e->cont, scripts) != 0)
+		LOGW("cannot keep scripts in %s: every task's is written", scripts);
 	/* Before nng's threads exist, or they would take our signals. */
 	loop_signal_add(loop, SIGCHLD, on_signal, e);
 	if (cfg->handle_signals) {

@@ -167,18 +167,21 @@ env_build(executor *e, const Mosaic__TaskLaunch *tl, envlist *l)
 	}
 }
 
-/* The agent made the sandbox under <work_dir>/frameworks/<fw>/tasks/<task>/runs/;
- * anything else is refused rather than trusted. */
-static bool
-sandbox_ok(executor *e, const char *task, const char *sandbox)
+/* The agent made the sandbox <work_dir>/frameworks/<fw>/tasks/<task>.<n>
+ * (agent_path.h); anything else is refused rather than trusted. Its run n,
+ * or -1. */
+static long
+sandbox_run(executor *e, const char *task, const char *sandbox)
 {
-	char prefix[PATH_MAX];
-	if (agent_path(prefix, sizeof(prefix), "%s/frameworks/%s/tasks/%s/runs/", e->cfg.work_dir,
-	               e->cfg.framework_id, task))
-		return false;
+	char prefix[PATH_MAX], id[MOSAIC_ID_MAX];
+	if (!sandbox || agent_path(prefix, sizeof(prefix), "%s/frameworks/%s/tasks/", e->cfg.work_dir,
+	                           e->cfg.framework_id))
+		return -1;
 	size_t n = strlen(prefix);
-	return sandbox && strncmp(sandbox, prefix, n) == 0 && sandbox[n] && !strchr(sandbox + n, '/') &&
-	       strcmp(sandbox + n, "..") != 0 && strcmp(sandbox + n, ".") != 0;
+	if (strncmp(sandbox, prefix, n) != 0 || strchr(sandbox + n, '/'))
+		return -1;
+	long run = agent_sandbox_parse(sandbox + n, id, sizeof(id));
+	return run >= 0 && strcmp(id, task) == 0 ? run : -1;
 }
 
 static void
@@ -203,7 +206,8 @@ launch(executor *e, const Mosaic__TaskLaunch *tl)
 		fail(e, t, "executor is shutting down");
 		return;
 	}
-	if (!sandbox_ok(e, ti->task_id, tl->sandbox)) {
+	long run = sandbox_run(e, ti->task_id, tl->sandbox);
+	if (run < 0) {
 		fail(e, t, "sandbox %s is not under %s", tl->sandbox ? tl->sandbox : "(none)",
 		     e->cfg.work_dir);
 		return;
@@ -229,9 +233,8 @@ launch(executor *e, const Mosaic__TaskLaunch *tl)
 	}
 	envlist env = {0};
 	env_build(e, tl, &env);
-	const char *run = strrchr(tl->sandbox, '/') + 1;
 	char cid[3 * MOSAIC_ID_MAX + 32];
-	snprintf(cid, sizeof(cid), "%s.%s.%s", e->cfg.framework_id, ti->task_id, run);
+	snprintf(cid, sizeof(cid), "%s.%s.%ld", e->cfg.framework_id, ti->task_id, run);
 	container_spec spec = {
 	    .id = cid,
 	    .sandbox = tl->sandbox,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <mntent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -113,14 +114,24 @@ iso_cg_write(const char *dir, const char *file, const char *val)
 bool
 iso_cg_read_u64(const char *dir, const char *file, uint64_t *v)
 {
-	char *path = xasprintf("%s/%s", dir, file);
-	FILE *f = fopen(path, "re");
-	free(path);
-	if (!f)
+	char path[PATH_MAX], buf[32];
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
 		return false;
-	bool ok = fscanf(f, "%" SCNu64, v) == 1;
-	fclose(f);
-	return ok;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || buf[0] < '0' || buf[0] > '9')
+		return false;
+	buf[n] = '\0';
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(buf, &end, 10);
+	if (errno || (*end && *end != '\n'))
+		return false;
+	*v = x;
+	return true;
 }
 
 bool

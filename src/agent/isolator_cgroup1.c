@@ -6,9 +6,10 @@
  * task costs the executor (the kernel creates and tears down every control
  * file of every controller). So an ended container's directories, once
  * empty, are kept as spares (at most V1_SPARES) and renamed to the next
- * container's id (v1 allows a rename within the parent); its memory
- * charges are emptied and its peak reset first, so figures are the new
- * task's own. Spares go when the isolator closes.
+ * container's id (v1 allows a rename within the parent); its memory peak
+ * is reset first, and one still holding over V1_SPARE_RESIDUE of charges
+ * is removed instead, so figures are the new task's own give or take that.
+ * Spares go when the isolator closes.
  *
  * Each write to a control file is a kernfs open, write and close, paid per
  * task: a new directory starts with the kernel's defaults (no memory
@@ -30,6 +31,7 @@
 
 #define FREEZE_WAIT_MS 1000
 #define V1_SPARES 32
+#define V1_SPARE_RESIDUE (1u << 20) /* bytes a reused spare may hold charged */
 
 typedef struct v1 {
 	char *mem, *cpu, *freezer; /* <mount>/<group>; freezer may be NULL */
@@ -229,8 +231,17 @@ spare_take(v1 *s, const char *const *roots, const char *id, iso_cgroup *cg)
 			free(to);
 		}
 	}
+	/* What an ended task leaves charged is mostly kernel memory (its
+	 * dentries and the like, 0.1-0.3 MiB for a shell), which
+	 * memory.force_empty cannot reclaim all of: it then retries its
+	 * reclaim sixteen times, most of what the executor spent per task. So
+	 * a spare holding more than V1_SPARE_RESIDUE is not reused (its
+	 * removal hands the charges to the parent at no reclaim cost), and
+	 * the peak restarts from what is left. */
+	uint64_t left = 0;
 	if (ok && cg->mem >= 0)
-		ok = iso_cg_write(cg->dirs[cg->mem], "memory.force_empty", "0") == 0 &&
+		ok = iso_cg_read_u64(cg->dirs[cg->mem], "memory.usage_in_bytes", &left) &&
+		     left <= V1_SPARE_RESIDUE &&
 		     iso_cg_write(cg->dirs[cg->mem], "memory.max_usage_in_bytes", "0") == 0;
 	if (!ok)
 		cg_remove(cg);

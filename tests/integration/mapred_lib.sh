@@ -33,4 +33,4 @@ check_wordcount() {
 }
 
 # Blocks kept by the block store, as files on the agents' disks.
-stored_blocks() { find "$CLUSTER" -path '*/frameworks/*/tasks/s.*/runs/*/blk' -type f | wc -l; }
+stored_blocks() { find "$CLUSTER" -path '*/frameworks/*/tasks/s.*/blk' -type f | wc -l; }

@@ -77,7 +77,7 @@ mapred ls later.txt --json | jq -e --arg v "$victim" 'all(.[0].blocks[].replicas
 	fail "a new block went to the dead agent: $(mapred ls -l later.txt)"
 mapred rm big.txt >"$T/rm2" 2>&1 || fail "rm with an agent down: $(cat "$T/rm2")"
 grep -q "$victim does not answer" "$T/rm2" || fail "rm did not say replicas stay on $victim: $(cat "$T/rm2")"
-left=$(find "$CLUSTER" -path '*/frameworks/*/tasks/s.*/runs/*/blk' -type f | grep -v "/$victim/" | wc -l)
+left=$(find "$CLUSTER" -path '*/frameworks/*/tasks/s.*/blk' -type f | grep -v "/$victim/" | wc -l)
 [ "$left" = "$(mapred ls later.txt --json | jq '[.[0].blocks[].replicas[]] | length')" ] ||
 	fail "$left block files left on live agents after rm"
 pass

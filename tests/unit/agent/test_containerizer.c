@@ -317,6 +317,41 @@ test_script(containerizer *c)
 	CHECK(containerizer_reap(c, &ex) == MOSAIC_EAGAIN);
 }
 
+/* Tasks with the same script and user share one cached file, linked into
+ * each sandbox; one rewritten in place is not shared again. */
+static const char cache_script[] = "#!/bin/sh\necho \"run $1\"\n"
+                                   "[ \"$1\" = edit ] && echo 'echo edited' >> \"$0\"\nexit 0\n";
+
+/* The script of a run of cache_script with argument arg, its output checked. */
+static void
+run_cached(containerizer *c, const char *id, char *arg, struct stat *st)
+{
+	container_exit ex;
+	char want[64], path[PATH_MAX + 64];
+	char *argv[] = {"job", arg, NULL};
+	const char *box = sandbox(id);
+	container_spec s = shell(id, box, "job");
+	s.script = cache_script;
+	s.argv = argv;
+	run(c, &s, &ex);
+	snprintf(want, sizeof(want), "run %s\n", arg);
+	CHECK(ex.exited && ex.exit_code == 0 && output_is(box, "stdout", want));
+	snprintf(path, sizeof(path), "%s/script", box);
+	CHECK(stat(path, st) == 0);
+}
+
+static void
+test_script_cache(containerizer *c)
+{
+	struct stat s1, s2, s3;
+	run_cached(c, "cache1", "one", &s1);
+	run_cached(c, "cache2", "edit", &s2);
+	CHECK(s1.st_ino == s2.st_ino && s2.st_nlink >= 3 && (s1.st_mode & 07777) == 0700);
+	/* cache2 appended to the shared file; the next gets the text it asked for */
+	run_cached(c, "cache3", "three", &s3);
+	CHECK(s3.st_ino != s1.st_ino && s3.st_size == (off_t)strlen(cache_script));
+}
+
 /* Output to a device: no link to it in the sandbox. */
 static void
 test_devnull(containerizer *c)
@@ -468,6 +503,18 @@ test_cgroup1(containerizer *c)
 	 * closes (checked at the end). */
 	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/cpu/%s/cg2", group);
 	CHECK(access(dir, F_OK) == 0 && strcmp(slurp(dir, "cgroup.procs"), "") == 0);
+	/* A container that leaves page cache charged (8 MB written) is not
+	 * reused: the next one's peak is its own. */
+	container_spec s3 = shell("cg3", sandbox("cg3"), "head -c 8M /dev/zero > fill");
+	s3.mem_bytes = 100 << 20;
+	run(c, &s3, &ex);
+	CHECK(ex.exited && ex.exit_code == 0);
+	container_spec s4 = shell("cg4", sandbox("cg4"), "sleep 100");
+	s4.mem_bytes = 100 << 20;
+	pid = launch(c, &s4);
+	CHECK(containerizer_memory(c, pid) < (4u << 20));
+	CHECK_OK(containerizer_signal(c, pid, SIGKILL));
+	CHECK(wait_exit(c, pid, &ex, 5));
 }
 
 static void
@@ -585,10 +632,15 @@ main(void)
 	if (geteuid() == 0 && access("/sys/fs/cgroup/memory/memory.limit_in_bytes", W_OK) == 0)
 		CHECK(strcmp(iso, "rlimit") != 0);
 
+	/* scripts cached as the executor has them, for every test below */
+	char scripts[PATH_MAX + 64];
+	snprintf(scripts, sizeof(scripts), "%s/scripts", tmp);
+	CHECK_OK(containerizer_cache_scripts(c, scripts));
 	test_basics(c);
 	test_failures(c);
 	test_cwd_and_paths(c);
 	test_script(c);
+	test_script_cache(c);
 	test_devnull(c);
 	test_binding(c);
 	test_kill(c, iso);
@@ -606,6 +658,7 @@ main(void)
 	container_exit ex;
 	CHECK(containerizer_reap(c, &ex) == MOSAIC_EAGAIN); /* nothing left */
 	containerizer_close(c);
+	CHECK(access(scripts, F_OK) != 0); /* the cache goes with it */
 	test_rlimit();
 
 	/* the group is gone with its last container */

@@ -122,7 +122,7 @@ main(void)
 	Mosaic__TaskStatus ts = MOSAIC__TASK_STATUS__INIT;
 	ts.task_id = "t1";
 	ts.state = MOSAIC__TASK_STATE__TASK_RUNNING;
-	ts.sandbox = "/w/frameworks/fw-1/tasks/t1/runs/0";
+	ts.sandbox = "/w/frameworks/fw-1/tasks/t1.0";
 	ts.cpus_bound = "0-3";
 	CHECK_OK(agent_checkpoint_put_task_status(st, "fw-1", &ts));
 	/* A second task with only its info row. */
@@ -159,7 +159,7 @@ main(void)
 	CHECK(s.tasks == 1);
 	CHECK(s.task_has_latest);
 	CHECK(s.task_state == MOSAIC__TASK_STATE__TASK_RUNNING);
-	CHECK(strcmp(s.task_sandbox, "/w/frameworks/fw-1/tasks/t1/runs/0") == 0);
+	CHECK(strcmp(s.task_sandbox, "/w/frameworks/fw-1/tasks/t1.0") == 0);
 	CHECK(strcmp(s.task_cpus, "0-3") == 0);
 
 	CHECK_OK(agent_checkpoint_del_update(st, "00000000000000000001"));

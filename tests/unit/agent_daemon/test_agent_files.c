@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "agent_files.h"
+#include "agent_path.h"
+#include "ids.h"
 #include "check.h"
 #include "util.h"
 
@@ -89,35 +91,49 @@ main(void)
 	if (!mkdtemp(work))
 		return 1;
 	char p[512], q[512];
-	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1/runs/1/out", work);
+	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1.1/out", work);
 	CHECK_OK(util_mkdir_p(p));
-	/* The highest run is the latest; an older agent's runs/latest link
-	 * (here to an older run) is not looked at. */
-	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1/runs/0", work);
+	/* The highest run is the latest. */
+	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1.0", work);
 	CHECK_OK(util_mkdir_p(p));
-	write_file("frameworks/fw-1/tasks/t1/runs/0/stderr", "old run\n");
-	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1/runs/latest", work);
-	CHECK(symlink("0", p) == 0);
-	write_file("frameworks/fw-1/tasks/t1/runs/1/stderr", "oops\n");
-	/* a task with no run yet */
-	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t3/runs", work);
+	write_file("frameworks/fw-1/tasks/t1.0/stderr", "old run\n");
+	write_file("frameworks/fw-1/tasks/t1.1/stderr", "oops\n");
+	/* a task whose runs start past a gap has none the server sees, and a
+	 * run that is a link is not followed */
+	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t3.1", work);
 	CHECK_OK(util_mkdir_p(p));
-	write_file("frameworks/fw-1/tasks/t1/runs/1/out/part-0", "0123456789");
+	write_file("frameworks/fw-1/tasks/t3.1/stdout", "unseen\n");
+	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t4.0", work);
+	CHECK(symlink("t1.1", p) == 0);
+	write_file("frameworks/fw-1/tasks/t1.1/out/part-0", "0123456789");
 	write_file("secret", "top secret\n");
 	/* Inside links are fine, outside ones are not. */
-	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1/runs/1/inner", work);
+	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1.1/inner", work);
 	CHECK(symlink("out/part-0", p) == 0);
-	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1/runs/1/escape", work);
+	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1.1/escape", work);
 	snprintf(q, sizeof(q), "%s/secret", work);
 	CHECK(symlink(q, p) == 0);
-	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1/runs/1/out/up", work);
-	CHECK(symlink("../../../../../../../secret", p) == 0);
+	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1.1/out/up", work);
+	CHECK(symlink("../../../../../secret", p) == 0);
 	/* The containerizer's stdout link to a user-chosen file outside. */
 	write_file("user-output.txt", "hello\n");
-	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1/runs/1/stdout", work);
+	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1.1/stdout", work);
 	snprintf(q, sizeof(q), "%s/user-output.txt", work);
 	CHECK(symlink(q, p) == 0);
 
+	char id[MOSAIC_ID_MAX];
+	CHECK(agent_sandbox_parse("t1.0", id, sizeof(id)) == 0 && strcmp(id, "t1") == 0);
+	CHECK(agent_sandbox_parse("a.b.12", id, sizeof(id)) == 12 && strcmp(id, "a.b") == 0);
+	CHECK(agent_sandbox_parse("t1", id, sizeof(id)) == -1);
+	CHECK(agent_sandbox_parse("t1.", id, sizeof(id)) == -1);
+	CHECK(agent_sandbox_parse(".0", id, sizeof(id)) == -1);
+	CHECK(agent_sandbox_parse("t1.01", id, sizeof(id)) == -1);
+	CHECK(agent_sandbox_parse("t1.1x", id, sizeof(id)) == -1);
+	CHECK(agent_sandbox_parse("t1.100000", id, sizeof(id)) == -1);
+	CHECK(agent_sandbox_parse("t1.99999", id, sizeof(id)) == 99999);
+	CHECK(agent_sandbox_parse("t1.0", id, 2) == -1);
+	CHECK(agent_sandbox_latest(q, sizeof(q), work, "fw-1", "t1") == 1 && strstr(q, "/tasks/t1.1") != NULL);
+	CHECK(agent_sandbox_latest(q, sizeof(q), work, "fw-1", "t3") == -1);
 	CHECK(status_of("fw-1/t1/stderr") == 200);
 	CHECK(status_of("fw-1/t1/out/part-0") == 200);
 	CHECK(status_of("fw-1/t1/./out//part-0") == 200);
@@ -134,12 +150,13 @@ main(void)
 	CHECK(status_of("fw-1/t1/") == 404);
 	CHECK(status_of("fw-1/t2/stdout") == 404);
 	CHECK(status_of("fw-1/t3/stdout") == 404);
+	CHECK(status_of("fw-1/t4/stderr") == 404);
 	CHECK(status_of("fw-9/t1/stdout") == 404);
 	CHECK(status_of("..%2f/t1/stdout") == 404);
 	CHECK(status_of("../t1/stdout") == 404);
 	CHECK(status_of("fw-1") == 404);
 	/* stdout links are allowed at the top only. */
-	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1/runs/1/out/stdout", work);
+	snprintf(p, sizeof(p), "%s/frameworks/fw-1/tasks/t1.1/out/stdout", work);
 	CHECK(symlink(q, p) == 0);
 	CHECK(status_of("fw-1/t1/out/stdout") == 403);
 

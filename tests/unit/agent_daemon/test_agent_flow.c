@@ -412,7 +412,7 @@ main(void)
 	CHECK(wait_update(loop, "sleeper", MOSAIC__TASK_STATE__TASK_RUNNING, 10));
 	CHECK(wait_update(loop, "huge", MOSAIC__TASK_STATE__TASK_FAILED, 5));
 	const update *u = find("ok", MOSAIC__TASK_STATE__TASK_RUNNING);
-	CHECK(u && u->pid > 0 && strstr(u->sandbox, "/frameworks/fw-1/tasks/ok/runs/") != NULL);
+	CHECK(u && u->pid > 0 && strstr(u->sandbox, "/frameworks/fw-1/tasks/ok.0") != NULL);
 	CHECK(u && strcmp(u->agent_id, "agent-test") == 0 && strcmp(u->http, agent_http_address(a)) == 0);
 	u = find("ok", MOSAIC__TASK_STATE__TASK_FINISHED);
 	CHECK(u && u->has_exit && u->exit_code == 0);
@@ -522,7 +522,7 @@ main(void)
 	/* Sandbox GC: fw-1's sandboxes stay while young; a week and a day
 	 * on they go, and (fw-1 has left the agent) its directories too. */
 	char sb[600], fwdir[600], execdir[600];
-	snprintf(sb, sizeof(sb), "%s/frameworks/fw-1/tasks/ok", work);
+	snprintf(sb, sizeof(sb), "%s/frameworks/fw-1/tasks/ok.0", work);
 	snprintf(fwdir, sizeof(fwdir), "%s/frameworks/fw-1", work);
 	snprintf(execdir, sizeof(execdir), "%s/executors/fw-1", work);
 	CHECK(wait_for(loop, fw1_gone, a, 10));
