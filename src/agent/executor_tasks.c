@@ -4,6 +4,7 @@
  * turn its end into a final state. */
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,28 +94,63 @@ fail(executor *e, exec_task *t, const char *fmt, ...)
  * operator gave the agent), the MOSAIC_* facts of the task, the user's
  * identity when it runs as someone else, then CommandInfo.environment. */
 typedef struct envlist {
-	char **v;
+	char **v; /* "name=value", NULL-terminated */
 	size_t n, cap;
+	uint32_t *idx; /* open addressing by name: index + 1, 0 empty */
+	size_t icap;   /* a power of two, at least 2 * cap */
 } envlist;
+
+static uint32_t
+env_hash(const char *name, size_t nlen)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < nlen; i++)
+		h = (h ^ (uint8_t)name[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of name in the index: its entry's, or the empty one it would
+ * take. A task's environment is ~100 variables, set one by one: a scan
+ * of the list for each was most of what building it cost. */
+static uint32_t *
+env_slot(const envlist *l, const char *name, size_t nlen)
+{
+	size_t mask = l->icap - 1;
+	for (size_t i = env_hash(name, nlen) & mask;; i = (i + 1) & mask) {
+		uint32_t k = l->idx[i];
+		if (!k || (strncmp(l->v[k - 1], name, nlen) == 0 && l->v[k - 1][nlen] == '='))
+			return &l->idx[i];
+	}
+}
+
+/* Takes entry ("name=value", name nlen long). */
+static void
+env_put(envlist *l, char *entry, size_t nlen)
+{
+	if (l->n + 2 > l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->v = xrealloc(l->v, l->cap * sizeof(char *));
+		free(l->idx);
+		l->icap = 2 * l->cap;
+		l->idx = xcalloc(l->icap, sizeof(uint32_t));
+		for (size_t i = 0; i < l->n; i++)
+			*env_slot(l, l->v[i], (size_t)(strchr(l->v[i], '=') - l->v[i])) = (uint32_t)i + 1;
+	}
+	uint32_t *slot = env_slot(l, entry, nlen);
+	if (*slot) {
+		free(l->v[*slot - 1]);
+		l->v[*slot - 1] = entry;
+		return;
+	}
+	l->v[l->n] = entry;
+	*slot = (uint32_t)++l->n;
+	l->v[l->n] = NULL;
+}
 
 static void
 env_set(envlist *l, const char *name, const char *value)
 {
-	size_t nlen = strlen(name);
-	char *entry = xasprintf("%s=%s", name, value);
-	for (size_t i = 0; i < l->n; i++) {
-		if (strncmp(l->v[i], name, nlen) == 0 && l->v[i][nlen] == '=') {
-			free(l->v[i]);
-			l->v[i] = entry;
-			return;
-		}
-	}
-	if (l->n + 2 > l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 64;
-		l->v = xrealloc(l->v, l->cap * sizeof(char *));
-	}
-	l->v[l->n++] = entry;
-	l->v[l->n] = NULL;
+	env_put(l, xasprintf("%s=%s", name, value), strlen(name));
 }
 
 static void
@@ -123,20 +159,17 @@ env_free(envlist *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
 	free(l->v);
+	free(l->idx);
 }
 
 static void
 env_build(executor *e, const Mosaic__TaskLaunch *tl, envlist *l)
 {
-	l->cap = 64;
-	l->v = xcalloc(l->cap, sizeof(char *));
+	memset(l, 0, sizeof(*l));
 	for (char **p = environ; *p; p++) {
 		const char *eq = strchr(*p, '=');
-		if (!eq || eq == *p)
-			continue;
-		char name[256];
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - *p), *p);
-		env_set(l, name, eq + 1);
+		if (eq && eq != *p)
+			env_put(l, xstrdup(*p), (size_t)(eq - *p));
 	}
 	const Mosaic__TaskInfo *ti = tl->task;
 	env_set(l, "MOSAIC_TASK_ID", ti->task_id);
