@@ -74,6 +74,16 @@ ticks() {
 	done | awk '{ self[$1] += $2; kids[$1] += $3 } END { for (n in self) print n, self[n], kids[n] }' | sort
 }
 
+# CPU per job between two ticks snapshots ($1, $2) over $3 jobs.
+cpu_report() {
+	echo "CPU per completed job, by process (ms; 'jobs' = the executors' children, the jobs themselves):"
+	join "$1" "$2" | awk -v n="$3" -v hz="$(getconf CLK_TCK)" '
+		{ self = ($4 - $2) * 1000 / hz / n; kids = ($5 - $3) * 1000 / hz / n; tot += self + kids
+		  printf "  %-16s %6.2f\n", $1, self; if (kids > 0.001) jk += kids }
+		END { printf "  %-16s %6.2f\n  %-16s %6.2f  -> at most %.0f jobs/s per cpu, %.0f on %d cpus, if nothing else ran\n",
+		      "jobs", jk, "total", tot, 1000 / tot, 1000 / tot * '"$(nproc)"', '"$(nproc)"' }'
+}
+
 echo
 echo "== $JOBS jobs as one array"
 ticks >"$T/ticks0"
@@ -93,13 +103,14 @@ echo "completed: $done_n of $JOBS; the last ended $(calc "$last_end - $t0" 1) s 
 echo "           (first start to last end: $(calc "$done_n / ($last_end - $first_start)" 0) jobs/s)"
 jq -r '[.[] | select(.state == "COMPLETED")] |
 	"per job: queued -> running \((map(.start_time - .submit_time) | add / length) | . * 1000 | floor) ms on average (includes the wait for a slot), running -> ended \((map(.end_time - .start_time) | add / length) | . * 1000 | floor) ms"' "$T/array.json"
-echo "CPU per completed job, by process (ms; 'jobs' = the executors' children, the jobs themselves):"
-join "$T/ticks0" "$T/ticks1" | awk -v n="$done_n" -v hz="$(getconf CLK_TCK)" '
-	{ self = ($4 - $2) * 1000 / hz / n; kids = ($5 - $3) * 1000 / hz / n; tot += self + kids
-	  printf "  %-16s %6.2f\n", $1, self; if (kids > 0.001) jk += kids }
-	END { printf "  %-16s %6.2f\n  %-16s %6.2f  -> at most %.0f jobs/s per cpu, %.0f on %d cpus, if nothing else ran\n",
-	      "jobs", jk, "total", tot, 1000 / tot, 1000 / tot * '"$(nproc)"', '"$(nproc)"' }'
+cpu_report "$T/ticks0" "$T/ticks1" "$done_n"
 { grep "last 10 s" "$CL/mbatchd.log" || true; } | tail -3 | sed 's/^.*mbatchd\[[0-9]*\]: /mbatchd: /'
+
+# When the last of the jobs listed in file $1 ended, from their records
+# (not when a poll saw the queue empty).
+last_end() {
+	mbatch history -S today -j "$(paste -sd, "$1")" --json | jq '[.[].end_time] | max'
+}
 
 echo
 echo "== $SUBMITS separate 'mbatch submit' calls, $PARALLEL at a time, held, then released together"
@@ -110,16 +121,18 @@ xargs -P "$PARALLEL" -n "$per" sh -c \
 	'for i; do mbatch submit --parsable -H -o /dev/null --wrap true || exit 1; done' sh <"$T/seq" >"$T/ids"
 t1=$(now)
 n=$(wc -l <"$T/ids")
+tr=$(now)
 xargs mbatch release <"$T/ids"
 end=$(($(date +%s) + 600))
 while [ "$(mbatch queue --json | jq length)" != 0 ] && [ "$(date +%s)" -lt "$end" ]; do sleep 0.2; done
-t2=$(now)
+t2=$(last_end "$T/ids")
 echo "submit: $n jobs in $(calc "$t1 - $t0" 2) s -> $(calc "$n / ($t1 - $t0)" 0) submits/s"
-echo "completed: all $n ended $(calc "$t2 - $t1" 1) s after their release -> $(calc "$n / ($t2 - $t1)" 0) completed jobs/s;" \
+echo "completed: all $n ended $(calc "$t2 - $tr" 1) s after their release -> $(calc "$n / ($t2 - $tr)" 0) completed jobs/s;" \
 	"$(calc "$n / ($t2 - $t0)" 0) jobs/s from the first submit"
 
 echo
 echo "== $JOBS jobs as $SUBMITS separate 'mbatch submit --array' calls of $((JOBS / SUBMITS)) tasks, $PARALLEL at a time"
+ticks >"$T/ticks2"
 t0=$(now)
 xargs -P "$PARALLEL" -n "$per" sh -c \
 	'for i; do mbatch submit --parsable --array=1-'"$((JOBS / SUBMITS))"' -o /dev/null --wrap true || exit 1; done' sh <"$T/seq" >"$T/ids2"
@@ -128,10 +141,13 @@ calls=$(wc -l <"$T/ids2")
 n=$((calls * (JOBS / SUBMITS)))
 end=$(($(date +%s) + 900))
 while [ "$(mbatch queue -t PD,R --json | jq length)" != 0 ] && [ "$(date +%s)" -lt "$end" ]; do sleep 0.5; done
-t2=$(now)
+t2=$(last_end "$T/ids2")
 echo "submit: $n jobs in $calls calls in $(calc "$t1 - $t0" 2) s -> $(calc "$n / ($t1 - $t0)" 0) submits/s" \
 	"($(calc "$calls / ($t1 - $t0)" 0) calls/s; the jobs start running meanwhile)"
 echo "completed: all $n ended $(calc "$t2 - $t0" 1) s after the first submit -> $(calc "$n / ($t2 - $t0)" 0) completed jobs/s end to end"
+ticks >"$T/ticks3"
+cpu_report "$T/ticks2" "$T/ticks3" "$n"
+echo "  (the $calls mbatch processes themselves are not counted: ~1 ms of CPU each, as any program's start here)"
 
 echo "== one client, 200 'mbatch submit' calls in a row"
 t0=$(now)
