@@ -234,7 +234,7 @@ spare_take(v1 *s, const char *const *roots, const char *id, iso_cgroup *cg)
 	/* What an ended task leaves charged is mostly kernel memory (its
 	 * dentries and the like, 0.1-0.3 MiB for a shell), which
 	 * memory.force_empty cannot reclaim all of: it then retries its
-	 * reclaim sixteen times, most of what the executor spent per task. So
+	 * reclaim sixteen times, a quarter of what the executor spent per task. So
 	 * a spare holding more than V1_SPARE_RESIDUE is not reused (its
 	 * removal hands the charges to the parent at no reclaim cost), and
 	 * the peak restarts from what is left. */
