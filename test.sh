@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds Mosaic and runs every test: unit and integration, in a normal
 # build with warnings as errors, then again in an AddressSanitizer +
-# UndefinedBehaviorSanitizer build.
+# UndefinedBehaviorSanitizer build, then the libFuzzer targets briefly.
 #   ./test.sh            everything (what CI runs)
 #   ./test.sh --quick    the normal build only
 #   ./test.sh -R regex   only tests whose names match (ctest -R)
@@ -36,4 +36,8 @@ if [ "$quick" -eq 0 ]; then
 	extra_ctest=(-LE slow)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DMOSAIC_SANITIZE=ON
+	if [ ${#ctest_args[@]} -eq 0 ]; then
+		echo "== fuzz (libFuzzer targets of tests/fuzz, 15 s each)"
+		bash scripts/fuzz.sh build-fuzz 15
+	fi
 fi

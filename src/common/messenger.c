@@ -74,27 +74,28 @@ hash_str(const char *s)
 }
 
 static const messenger_route *
-find_route(const messenger *m, uint32_t type)
+route_of(const messenger_route *routes, size_t n, uint32_t type)
 {
-	for (size_t i = 0; i < m->nroutes; i++)
-		if (m->routes[i].type == type)
-			return &m->routes[i];
+	for (size_t i = 0; i < n; i++)
+		if (routes[i].type == type)
+			return &routes[i];
 	return NULL;
 }
 
 /* Decode one envelope and hand its payload to its route. nested: it came
  * inside a batch (where another batch is not allowed). */
 static void
-dispatch(messenger *m, const uint8_t *body, size_t len, bool nested)
+decode(const messenger_route *routes, size_t nroutes, const uint8_t *body, size_t len, bool nested,
+       messenger_stats *st, void *ctx)
 {
 	if (len > MESSENGER_MAX_MSG) {
-		m->stats.dropped_oversized++;
+		st->dropped_oversized++;
 		LOGW("dropped a %zu-byte message: over the %u-byte limit", len, MESSENGER_MAX_MSG);
 		return;
 	}
 	Mosaic__Envelope *env = mosaic__envelope__unpack(NULL, len, body);
 	if (!env) {
-		m->stats.dropped_undecodable++;
+		st->dropped_undecodable++;
 		LOGW("dropped an undecodable %zu-byte message", len);
 		return;
 	}
@@ -103,19 +104,20 @@ dispatch(messenger *m, const uint8_t *body, size_t len, bool nested)
 		    NULL, env->has_payload ? env->payload.len : 0,
 		    env->has_payload ? env->payload.data : (const uint8_t *)"");
 		if (!b) {
-			m->stats.dropped_undecodable++;
+			st->dropped_undecodable++;
 			LOGW("dropped an undecodable batch of %zu bytes from %s", len, env->from);
 		} else {
 			for (size_t i = 0; i < b->n_envelopes; i++)
-				dispatch(m, b->envelopes[i].data, b->envelopes[i].len, true);
+				decode(routes, nroutes, b->envelopes[i].data, b->envelopes[i].len, true, st, ctx);
 			mosaic__envelope_batch__free_unpacked(b, NULL);
 		}
 		mosaic__envelope__free_unpacked(env, NULL);
 		return;
 	}
-	const messenger_route *r = env->type == MOSAIC__MESSAGE_TYPE__MSG_BATCH ? NULL : find_route(m, env->type);
+	const messenger_route *r =
+	    env->type == MOSAIC__MESSAGE_TYPE__MSG_BATCH ? NULL : route_of(routes, nroutes, env->type);
 	if (!r) {
-		m->stats.dropped_unknown_type++;
+		st->dropped_unknown_type++;
 		LOGW("dropped a message of %s type %u from %s", nested ? "unexpected (in a batch)" : "unknown",
 		    env->type, env->from);
 		mosaic__envelope__free_unpacked(env, NULL);
@@ -124,16 +126,23 @@ dispatch(messenger *m, const uint8_t *body, size_t len, bool nested)
 	ProtobufCMessage *msg = protobuf_c_message_unpack(r->desc, NULL, env->has_payload ? env->payload.len : 0,
 	    env->has_payload ? env->payload.data : (const uint8_t *)"");
 	if (!msg) {
-		m->stats.dropped_undecodable++;
+		st->dropped_undecodable++;
 		LOGW("dropped message type %u from %s: payload does not decode as %s", env->type, env->from,
 		    r->desc->name);
 		mosaic__envelope__free_unpacked(env, NULL);
 		return;
 	}
-	m->stats.received++;
-	r->fn(m->ctx, env->from, msg);
+	st->received++;
+	r->fn(ctx, env->from, msg);
 	protobuf_c_message_free_unpacked(msg, NULL);
 	mosaic__envelope__free_unpacked(env, NULL);
+}
+
+void
+messenger_decode(const messenger_route *routes, size_t nroutes, const uint8_t *body, size_t len,
+                 messenger_stats *stats, void *ctx)
+{
+	decode(routes, nroutes, body, len, false, stats, ctx);
 }
 
 static void
@@ -148,7 +157,7 @@ on_readable(mosaic_loop *loop, int fd, int revents, void *arg)
 				LOGW("receive: %s", nng_strerror(rv));
 			return;
 		}
-		dispatch(m, nng_msg_body(msg), nng_msg_len(msg), false);
+		decode(m->routes, m->nroutes, nng_msg_body(msg), nng_msg_len(msg), false, &m->stats, m->ctx);
 		nng_msg_free(msg);
 	}
 }

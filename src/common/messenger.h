@@ -67,6 +67,14 @@ typedef struct messenger_stats {
  * messenger_address) and dispatches with routes (nroutes entries; the array
  * must outlive the messenger). On failure returns MOSAIC_ENET with the
  * reason in err. The caller owns *out (messenger_close). */
+/* messenger_decode is what a received message goes through: body (an
+ * Envelope, or an Envelope of MSG_BATCH holding several) is decoded and
+ * each payload handed, unpacked, to its route's fn with ctx; what is too
+ * large, does not decode or has no route is dropped, logged and counted in
+ * stats. Exposed for tests and fuzzing. */
+void messenger_decode(const messenger_route *routes, size_t nroutes, const uint8_t *body, size_t len,
+                      messenger_stats *stats, void *ctx);
+
 int messenger_open(messenger **out, mosaic_loop *loop, const char *url, const messenger_route *routes,
     size_t nroutes, void *ctx, char *err, size_t errlen);
 void messenger_close(messenger *m);

@@ -227,6 +227,7 @@ split_words(directives_state *ds, const opt_where *w, const char *s, size_t n, c
 			strbuf_fini(&sb);
 			free_list(*words, (size_t)*nwords);
 			*words = NULL;
+			*nwords = 0;
 			return directives_fail(ds, w, MOSAIC_EINVAL, "unterminated %s quote in %s directive",
 			                       quote == '"' ? "double" : "single", w->prefix);
 		}

@@ -274,6 +274,9 @@ test_errors(void)
 	    "job.sh:2: option '--wrap' is only accepted on the command line, not in a #SBATCH directive");
 	expect_error("#!/bin/sh\n#SBATCH -J\"unterminated\n", MOSAIC_EINVAL,
 	             "job.sh:2: unterminated double quote in #SBATCH directive");
+	/* after other words on the line (found by tests/fuzz: a crash) */
+	expect_error("#!/bin/sh\n#SBATCH -J name -o 'logs/x\n", MOSAIC_EINVAL,
+	             "job.sh:2: unterminated single quote in #SBATCH directive");
 
 	batch_job_spec s;
 	char *cli[] = {"-J", "x", "--foo=1"};
