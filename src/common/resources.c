@@ -284,7 +284,9 @@ res_format(const mosaic_resources *r, char *buf, size_t len)
 		double v = res_scalar(r, i);
 		if (v <= MOSAIC_RES_EPSILON || off >= len)
 			continue;
-		off += (size_t)snprintf(buf + off, len - off, "%s%s:%g", off ? ";" : "", names[i], v);
+		/* 15 digits: what was typed comes back as typed (%g's 6 made
+		 * 24000123 MiB "2.40001e+07") */
+		off += (size_t)snprintf(buf + off, len - off, "%s%s:%.15g", off ? ";" : "", names[i], v);
 	}
 	if (r->nports && off < len) {
 		off += (size_t)snprintf(buf + off, len - off, "%sports:[", off ? ";" : "");
