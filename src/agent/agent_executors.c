@@ -172,6 +172,8 @@ void
 agent_executor_send_launches(agent *a, agent_framework *fw)
 {
 	fw->launch_pending = false;
+	if (fw->exec.retiring)
+		return; /* they wait for its successor (check_retired) */
 	size_t n = 0;
 	for (agent_task *t = fw->tasks_head; t; t = t->fnext)
 		if (!t->launched && t->state == MOSAIC__TASK_STATE__TASK_STAGING)
@@ -392,6 +394,20 @@ check_idle(agent *a, agent_framework *fw, double now)
 	agent_executor_shutdown(a, fw, AGENT_KILL_GRACE);
 }
 
+/* An executor older than the sandbox layout is given no task (it would
+ * refuse the paths); once the tasks it runs have ended it is shut down, and
+ * the tasks waiting for it start on a new one (executor_gone). */
+static void
+check_retired(agent *a, agent_framework *fw)
+{
+	for (agent_task *t = fw->tasks_head; t; t = t->fnext)
+		if (t->launched && !codec_task_state_terminal(t->state))
+			return;
+	LOGI("executor of framework %s (pid %d) predates the sandbox layout and runs no task: replacing it",
+	     fw->id, (int)fw->exec.pid);
+	agent_executor_shutdown(a, fw, AGENT_KILL_GRACE);
+}
+
 void
 agent_executors_tick(agent *a)
 {
@@ -424,7 +440,9 @@ agent_executors_tick(agent *a)
 				send_reconnect(a, e);
 			}
 		}
-		if (e->state == EXEC_RUNNING && !e->shutdown_at)
+		if (e->state == EXEC_RUNNING && !e->shutdown_at && e->retiring)
+			check_retired(a, fw);
+		else if (e->state == EXEC_RUNNING && !e->shutdown_at)
 			check_idle(a, fw, now);
 		if (e->shutdown_at && !e->term_sent &&
 		    now - e->shutdown_at > e->shutdown_grace + AGENT_STOP_SLACK) {
@@ -597,6 +615,11 @@ agent_on_executor_register(void *ctx, const char *from, const ProtobufCMessage *
 	if (m->has_pid && m->pid && !e->child)
 		e->pid = (pid_t)m->pid;
 	e->state = EXEC_RUNNING;
+	e->retiring = !m->has_sandbox_layout || m->sandbox_layout != AGENT_SANDBOX_LAYOUT;
+	if (e->retiring)
+		LOGW("executor %s of framework %s predates this agent's sandbox layout: it keeps the tasks "
+		     "it runs, gets no new ones, and is replaced once they have ended",
+		     e->id, fw->id);
 	agent_txn(a);
 	agent_checkpoint_put_executor(a->store, fw->id, e->id, e->address, (uint32_t)e->pid);
 	LOGI("executor %s of framework %s registered from %s%s", e->id, fw->id, from,

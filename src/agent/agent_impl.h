@@ -53,6 +53,7 @@ typedef struct agent_executor {
 	double shutdown_at;      /* loop time ExecutorShutdown was sent; 0 = not */
 	double shutdown_grace;   /* the kill grace it was given */
 	bool gone_pending;       /* it ended; handled shortly (agent_executors.c) */
+	bool retiring;           /* it predates the sandbox layout: no new tasks, replaced when idle */
 	const char *gone_reason; /* static text: why its tasks fail if it ends */
 } agent_executor;
 

@@ -19,6 +19,9 @@ void agent_msg(char *out, size_t cap, const char *fmt, ...) __attribute__((forma
  * inode per run (task ids are [A-Za-z0-9._-], so the digits after the
  * last '.' are always the run). At most AGENT_MAX_RUNS runs per task id. */
 #define AGENT_MAX_RUNS 100000
+/* This layout's number, which executors announce when they register: one
+ * that predates it (tasks/<task>/runs/<n>) would refuse these paths. */
+#define AGENT_SANDBOX_LAYOUT 1
 int agent_sandbox_path(char *out, size_t cap, const char *work_dir, const char *fw, const char *task, long run);
 /* The latest run of the task: n such that runs 0..n exist and n + 1 does
  * not, with its path in out; -1 when there is none. */

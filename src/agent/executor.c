@@ -190,6 +190,8 @@ send_register(executor *e)
 	m.address = (char *)messenger_address(e->msgr);
 	m.has_pid = 1;
 	m.pid = (uint32_t)getpid();
+	m.has_sandbox_layout = e->cfg.sandbox_layout != 0;
+	m.sandbox_layout = e->cfg.sandbox_layout < 0 ? AGENT_SANDBOX_LAYOUT : (uint32_t)e->cfg.sandbox_layout;
 	Mosaic__ExecutorTask *tasks = xcalloc(e->ntasks ? e->ntasks : 1, sizeof(*tasks));
 	Mosaic__ExecutorTask **ptrs = xcalloc(e->ntasks ? e->ntasks : 1, sizeof(*ptrs));
 	size_t n = 0;

@@ -31,6 +31,7 @@ typedef struct executor_config {
 	double recovery_timeout;          /* how long to wait for a restarted agent */
 	pid_t agent_pid;                  /* watched with kill(pid, 0); 0 = not watched */
 	bool handle_signals;              /* SIGTERM/SIGINT shut down (main sets it) */
+	int sandbox_layout;               /* announced at registration: < 0 AGENT_SANDBOX_LAYOUT, 0 none */
 } executor_config;
 
 typedef struct executor executor;

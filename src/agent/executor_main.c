@@ -20,6 +20,7 @@ usage(FILE *out)
 	fprintf(out, "usage: mosaic-executor --agent URL --framework-id ID --executor-id ID --address URL\n"
 	             "         --work-dir DIR --hostname NAME [--recovery-timeout 120s] [--agent-pid PID]\n"
 	             "         [--isolation cgroup2|cgroup1|rlimit] [--log-file PATH] [--log-level LEVEL]\n"
+	             "         [--sandbox-layout N]  (tests of upgrades: announce layout N, 0 none)\n"
 	             "(started by mosaic-agent)\n");
 }
 
@@ -39,6 +40,7 @@ parse(executor_config *cfg, char *log_file, size_t log_cap, int *level, int argc
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->recovery_timeout = 120;
+	cfg->sandbox_layout = -1;
 	cfg->agent_pid = getppid();
 	*level = LOG_INFO;
 	for (int i = 1; i < argc; i++) {
@@ -71,6 +73,8 @@ parse(executor_config *cfg, char *log_file, size_t log_cap, int *level, int argc
 			rv = set(log_file, log_cap, flag, val);
 		else if (strcmp(flag, "--recovery-timeout") == 0)
 			rv = util_parse_duration(val, &cfg->recovery_timeout) ? -1 : 0;
+		else if (strcmp(flag, "--sandbox-layout") == 0)
+			cfg->sandbox_layout = atoi(val);
 		else if (strcmp(flag, "--agent-pid") == 0)
 			cfg->agent_pid = (pid_t)atoi(val);
 		else if (strcmp(flag, "--log-level") == 0)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -368,7 +369,21 @@ main(void)
 	snprintf(cfg.master, sizeof(cfg.master), "%s", messenger_address(M.m));
 	snprintf(cfg.work_dir, sizeof(cfg.work_dir), "%s", work);
 	snprintf(cfg.hostname, sizeof(cfg.hostname), "agent-t");
-	snprintf(cfg.executor, sizeof(cfg.executor), "%s", MOSAIC_EXECUTOR_PATH);
+	/* The executor, through a wrapper that makes framework fw-old's first
+	 * one announce no sandbox layout, as an executor from before it did. */
+	char wrapper[600], mark[600];
+	snprintf(wrapper, sizeof(wrapper), "%s/executor-wrapper", work);
+	snprintf(mark, sizeof(mark), "%s/old-executor-started", work);
+	FILE *wf = fopen(wrapper, "w");
+	CHECK(wf != NULL);
+	fprintf(wf,
+	        "#!/bin/sh\n"
+	        "case \" $* \" in *\" fw-old \"*) [ -e '%s' ] || { : > '%s'; exec '%s' \"$@\" --sandbox-layout 0; } ;; esac\n"
+	        "exec '%s' \"$@\"\n",
+	        mark, mark, MOSAIC_EXECUTOR_PATH, MOSAIC_EXECUTOR_PATH);
+	fclose(wf);
+	chmod(wrapper, 0755);
+	snprintf(cfg.executor, sizeof(cfg.executor), "%s", wrapper);
 	snprintf(cfg.topology, sizeof(cfg.topology), "pack:2 numa:1 core:4 pu:1");
 	char err[512];
 	CHECK_OK(
@@ -536,6 +551,22 @@ main(void)
 	Mosaic__TaskInfo *i1[1] = {task("brief", "true", 0.1, 8)};
 	run_tasks("fw-2", i1, 1);
 	CHECK(wait_update(loop, "brief", MOSAIC__TASK_STATE__TASK_FINISHED, 10));
+
+	/* An executor that predates the sandbox layout gets no task: it is
+	 * replaced, and the task runs on its successor. */
+	Mosaic__TaskInfo *o1[1] = {task("old1", "true", 0.1, 8)};
+	run_tasks("fw-old", o1, 1);
+	CHECK(wait_update(loop, "old1", MOSAIC__TASK_STATE__TASK_FINISHED, 20));
+	CHECK(access(mark, F_OK) == 0);
+	char oldlog[600], *olog = NULL;
+	snprintf(oldlog, sizeof(oldlog), "%s/executors/fw-old/executor.log", work);
+	CHECK(util_read_file(oldlog, 1 << 20, &olog, NULL) == 0 && olog);
+	/* two executors registered; the task ran on the second */
+	const char *reg1 = olog ? strstr(olog, "registered with agent") : NULL;
+	const char *reg2 = reg1 ? strstr(reg1 + 1, "registered with agent") : NULL;
+	const char *ran = reg1 ? strstr(reg1, "task old1 (pid") : NULL;
+	CHECK(reg2 != NULL && ran != NULL && ran > reg2);
+	free(olog);
 	char pidfile2[600];
 	snprintf(pidfile2, sizeof(pidfile2), "%s/executors/fw-2/pid", work);
 	CHECK(access(pidfile2, F_OK) == 0);
