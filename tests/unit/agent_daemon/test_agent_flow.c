@@ -598,6 +598,7 @@ main(void)
 	task_free(q[0]);
 	task_free(l[0]);
 	task_free(i1[0]);
+	task_free(o1[0]);
 	task_free(s1[0]);
 	/* MOSAIC_TEST_KEEP=1 leaves the work dir (executor logs) to look at. */
 	if (getenv("MOSAIC_TEST_KEEP"))
