@@ -18,6 +18,7 @@
 #include "ids.h"
 #include "log.h"
 #include "mem.h"
+#include "util.h"
 
 #define STREAM_BUCKETS 4096
 
@@ -58,13 +59,7 @@ struct agent_status {
 static uint32_t
 hash2(const char *a, const char *b)
 {
-	uint32_t h = 2166136261u;
-	while (*a)
-		h = (h ^ (uint8_t)*a++) * 16777619u;
-	h = (h ^ '/') * 16777619u;
-	while (*b)
-		h = (h ^ (uint8_t)*b++) * 16777619u;
-	return h % STREAM_BUCKETS;
+	return util_hash_pair(a, b) % STREAM_BUCKETS;
 }
 
 static stream *

@@ -44,13 +44,7 @@ pb_copy(const ProtobufCMessage *m)
 static uint32_t
 task_hash(const char *fw, const char *task)
 {
-	uint32_t h = 2166136261u;
-	while (*fw)
-		h = (h ^ (uint8_t)*fw++) * 16777619u;
-	h = (h ^ '/') * 16777619u;
-	while (*task)
-		h = (h ^ (uint8_t)*task++) * 16777619u;
-	return h % AGENT_TASK_BUCKETS;
+	return util_hash_pair(fw, task) % AGENT_TASK_BUCKETS;
 }
 
 static void

@@ -16,6 +16,7 @@
 #include "executor_impl.h"
 #include "log.h"
 #include "mem.h"
+#include "util.h"
 
 extern char **environ;
 
@@ -100,15 +101,6 @@ typedef struct envlist {
 	size_t icap;   /* a power of two, at least 2 * cap */
 } envlist;
 
-static uint32_t
-env_hash(const char *name, size_t nlen)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < nlen; i++)
-		h = (h ^ (uint8_t)name[i]) * 16777619u;
-	return h;
-}
-
 /* The slot of name in the index: its entry's, or the empty one it would
  * take. A task's environment is ~100 variables, set one by one: a scan
  * of the list for each was most of what building it cost. */
@@ -116,7 +108,7 @@ static uint32_t *
 env_slot(const envlist *l, const char *name, size_t nlen)
 {
 	size_t mask = l->icap - 1;
-	for (size_t i = env_hash(name, nlen) & mask;; i = (i + 1) & mask) {
+	for (size_t i = util_fnv1a(UTIL_FNV1A_SEED, name, nlen) & mask;; i = (i + 1) & mask) {
 		uint32_t k = l->idx[i];
 		if (!k || (strncmp(l->v[k - 1], name, nlen) == 0 && l->v[k - 1][nlen] == '='))
 			return &l->idx[i];

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mem.h"
 #include "mosaic.pb-c.h"
+#include "util.h"
 
 /* nng closes a connection that sends more than its receive limit, and we
  * cannot count that; so nng's limit is twice ours and everything between
@@ -63,15 +64,6 @@ struct messenger {
 };
 
 static void flush_all(mosaic_loop *loop, void *arg);
-
-static uint32_t
-hash_str(const char *s)
-{
-	uint32_t h = 2166136261u;
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
-}
 
 static const messenger_route *
 route_of(const messenger_route *routes, size_t n, uint32_t type)
@@ -303,7 +295,7 @@ messenger_address(const messenger *m)
 static peer *
 peer_get(messenger *m, const char *to)
 {
-	uint32_t b = hash_str(to) % PEER_BUCKETS;
+	uint32_t b = util_hash_str(to) % PEER_BUCKETS;
 	for (peer *p = m->buckets[b]; p; p = p->next)
 		if (strcmp(p->addr, to) == 0)
 			return p;
@@ -504,7 +496,7 @@ messenger_send(messenger *m, const char *to, uint32_t type, const ProtobufCMessa
 void
 messenger_forget(messenger *m, const char *to)
 {
-	uint32_t b = hash_str(to) % PEER_BUCKETS;
+	uint32_t b = util_hash_str(to) % PEER_BUCKETS;
 	for (peer **pp = &m->buckets[b]; *pp; pp = &(*pp)->next) {
 		if (strcmp((*pp)->addr, to) == 0) {
 			peer *p = *pp;

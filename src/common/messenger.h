@@ -63,10 +63,6 @@ typedef struct messenger_stats {
 	uint64_t peers;
 } messenger_stats;
 
-/* messenger_open listens on url (port 0 picks a free port: see
- * messenger_address) and dispatches with routes (nroutes entries; the array
- * must outlive the messenger). On failure returns MOSAIC_ENET with the
- * reason in err. The caller owns *out (messenger_close). */
 /* messenger_decode is what a received message goes through: body (an
  * Envelope, or an Envelope of MSG_BATCH holding several) is decoded and
  * each payload handed, unpacked, to its route's fn with ctx; what is too
@@ -75,6 +71,10 @@ typedef struct messenger_stats {
 void messenger_decode(const messenger_route *routes, size_t nroutes, const uint8_t *body, size_t len,
                       messenger_stats *stats, void *ctx);
 
+/* messenger_open listens on url (port 0 picks a free port: see
+ * messenger_address) and dispatches with routes (nroutes entries; the array
+ * must outlive the messenger). On failure returns MOSAIC_ENET with the
+ * reason in err. The caller owns *out (messenger_close). */
 int messenger_open(messenger **out, mosaic_loop *loop, const char *url, const messenger_route *routes,
     size_t nroutes, void *ctx, char *err, size_t errlen);
 void messenger_close(messenger *m);

@@ -156,3 +156,24 @@ util_remove_tree(const char *path)
 		return MOSAIC_EIO;
 	return MOSAIC_OK;
 }
+
+uint32_t
+util_fnv1a(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+uint32_t
+util_hash_str(const char *s)
+{
+	return util_fnv1a(UTIL_FNV1A_SEED, s, strlen(s));
+}
+
+uint32_t
+util_hash_pair(const char *a, const char *b)
+{
+	return util_fnv1a(util_fnv1a(util_fnv1a(UTIL_FNV1A_SEED, a, strlen(a)), "/", 1), b, strlen(b));
+}

@@ -5,15 +5,7 @@
 
 #include "errors.h"
 #include "mem.h"
-
-static uint32_t
-strmap_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
-}
+#include "util.h"
 
 void
 strmap_init(strmap *m)
@@ -54,7 +46,7 @@ strmap_find(const strmap *m, const char *key)
 {
 	if (!m->count)
 		return NULL;
-	strmap_node **pp = strmap_slot(m, key, strmap_hash(key));
+	strmap_node **pp = strmap_slot(m, key, util_hash_str(key));
 	return *pp ? (*pp)->val : NULL;
 }
 
@@ -82,7 +74,7 @@ strmap_grow(strmap *m)
 int
 strmap_put(strmap *m, const char *key, void *val)
 {
-	uint32_t h = strmap_hash(key);
+	uint32_t h = util_hash_str(key);
 	strmap_node **pp = strmap_slot(m, key, h);
 	if (*pp)
 		return MOSAIC_EEXIST;
@@ -102,7 +94,7 @@ strmap_del(strmap *m, const char *key)
 {
 	if (!m->count)
 		return NULL;
-	strmap_node **pp = strmap_slot(m, key, strmap_hash(key));
+	strmap_node **pp = strmap_slot(m, key, util_hash_str(key));
 	strmap_node *n = *pp;
 	if (!n)
 		return NULL;

@@ -4,15 +4,7 @@
 #include <string.h>
 
 #include "mem.h"
-
-static uint32_t
-hash_bytes(const uint8_t *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
+#include "util.h"
 
 void
 sched_dedup_init(sched_dedup *d, size_t capacity, double ttl)
@@ -47,7 +39,7 @@ clamp_len(size_t len)
 static int32_t *
 bucket_of(sched_dedup *d, const uint8_t *uuid, size_t len)
 {
-	return &d->buckets[hash_bytes(uuid, len) & (d->nbuckets - 1)];
+	return &d->buckets[util_fnv1a(UTIL_FNV1A_SEED, uuid, len) & (d->nbuckets - 1)];
 }
 
 static sched_dedup_entry *

@@ -59,6 +59,11 @@ static void
 test_util(void)
 {
 	double d;
+	/* FNV-1a's published values; a pair hashes as "a/b" */
+	CHECK(util_hash_str("") == 0x811c9dc5u && util_hash_str("a") == 0xe40c292cu &&
+	      util_hash_str("foobar") == 0xbf9cf968u);
+	CHECK(util_hash_pair("fw-1", "t1") == util_hash_str("fw-1/t1"));
+	CHECK(util_fnv1a(UTIL_FNV1A_SEED, "ab", 2) == util_fnv1a(util_fnv1a(UTIL_FNV1A_SEED, "a", 1), "b", 1));
 	CHECK_OK(util_parse_duration("5s", &d));
 	CHECK_NEAR(d, 5, 1e-9);
 	CHECK_OK(util_parse_duration("250ms", &d));
