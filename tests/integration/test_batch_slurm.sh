@@ -87,6 +87,7 @@ wait_job 30 "$k" FAILED
 [ "$(job_field "$f" exit)" = "1:0" ] || fail "exit 1 shows as $(job_field "$f" exit)"
 [ "$(job_field "$k" exit)" = "0:9" ] || fail "kill -9 shows as $(job_field "$k" exit)"
 mbatch history -j "$f,$k" | grep -Eq "^$f +wrap +[a-z]+ +1 FAILED +1:0" || fail "history: $(mbatch history -j "$f,$k")"
+[ "$(mbatch history --noheader -j "$f,$k" | wc -l)" = 2 ] || fail "history --noheader: $(mbatch history --noheader -j "$f,$k")"
 set +e
 mbatch submit --wait --wrap 'exit 3' >/dev/null 2>&1
 rc=$?
@@ -98,6 +99,7 @@ h=$(mbatch submit --parsable -H --wrap 'echo released')
 sleep 1
 [ "$(job_field "$h" reason)" = Held ] || fail "held job's reason: $(job_field "$h" reason)"
 mbatch queue | grep -E "^ +$h .*PD .*\(Held\)" >/dev/null || fail "queue does not show the held job: $(mbatch queue)"
+[ "$(mbatch queue -h -j "$h")" = "$(mbatch queue -j "$h" | tail -n +2)" ] || fail "queue -h: $(mbatch queue -h -j "$h")"
 mbatch release "$h"
 wait_job 30 "$h" COMPLETED
 s=$(mbatch submit --parsable -J sleeper --wrap 'sleep 60')

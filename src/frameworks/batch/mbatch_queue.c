@@ -21,6 +21,7 @@ typedef struct filters {
 	size_t nstates;
 	const char *user, *name;
 	bool json;
+	bool noheader;
 	bool since_given;
 	double since;
 } filters;
@@ -88,14 +89,18 @@ parse(int argc, char **argv, filters *f, bool history, const char *cmd)
 	    {"state", required_argument, NULL, 's'},
 	    {"since", required_argument, NULL, 'S'},
 	    {"json", no_argument, NULL, 'J'},
-	    {"help", no_argument, NULL, 'h'},
+	    {"noheader", no_argument, NULL, 'N'},
+	    {"help", no_argument, NULL, 'H'},
 	    {NULL, 0, NULL, 0},
 	};
 	memset(f, 0, sizeof(*f));
 	optind = 1;
 	opterr = 0;
 	int c;
+	/* As squeue, `queue -h` is --noheader; as sacct, `history -h` is --help. */
 	while ((c = getopt_long(argc, argv, "j:u:n:t:s:S:h", longs, NULL)) != -1) {
+		if (c == 'h')
+			c = history ? 'H' : 'N';
 		int rv = 0;
 		char err[256];
 		int64_t when;
@@ -112,8 +117,10 @@ parse(int argc, char **argv, filters *f, bool history, const char *cmd)
 			f->since_given = true;
 			break;
 		case 'J': f->json = true; break;
-		case 'h':
-			printf("usage: mbatch %s [-j JOBS] [-u USER] [-n NAME] [-t STATES]%s [--json]\n\n",
+		case 'N': f->noheader = true; break;
+		case 'H':
+			printf("usage: mbatch %s [-j JOBS] [-u USER] [-n NAME] [-t STATES]%s [--noheader] "
+			       "[--json]\n\n",
 			       cmd, history ? " [-S SINCE]" : "");
 			printf(
 			    history
@@ -124,7 +131,9 @@ parse(int argc, char **argv, filters *f, bool history, const char *cmd)
 			printf("  -j, --jobs LIST    12,13_2,14_[1-3]\n"
 			       "  -u, --user USER    -n, --name NAME\n"
 			       "  -t, --state(s) LIST  PENDING,RUNNING,... or PD,R,...\n"
-			       "  --json             one JSON array of jobs\n");
+			       "  %s  no header line\n"
+			       "  --json             one JSON array of jobs\n",
+			       history ? "--noheader       " : "-h, --noheader   ");
 			return -1;
 		default:
 			return mbatch_fail(cmd, MBATCH_EXIT_USAGE,
@@ -242,8 +251,9 @@ mbatch_queue_main(const char *address, int argc, char **argv)
 		print_json(&jobs);
 	} else {
 		double now = (double)time(NULL);
-		printf("%18s %8s %8s %2s %10s %6s %s\n", "JOBID", "NAME", "USER", "ST", "TIME", "NODES",
-		       "NODELIST(REASON)");
+		if (!f.noheader)
+			printf("%18s %8s %8s %2s %10s %6s %s\n", "JOBID", "NAME", "USER", "ST", "TIME",
+			       "NODES", "NODELIST(REASON)");
 		for (size_t i = 0; i < jobs.n;) {
 			const Mbatch__Job *j = jobs.v[i];
 			char id[64];
@@ -285,10 +295,12 @@ mbatch_history_main(const char *address, int argc, char **argv)
 		print_json(&jobs);
 	} else {
 		double now = (double)time(NULL);
-		printf("%-12s %-10s %-9s %9s %-10s %8s %10s %s\n", "JobID", "JobName", "User", "AllocCPUS",
-		       "State", "ExitCode", "Elapsed", "NodeList");
-		printf(
-		    "------------ ---------- --------- --------- ---------- -------- ---------- --------\n");
+		if (!f.noheader) {
+			printf("%-12s %-10s %-9s %9s %-10s %8s %10s %s\n", "JobID", "JobName", "User",
+			       "AllocCPUS", "State", "ExitCode", "Elapsed", "NodeList");
+			printf("------------ ---------- --------- --------- ---------- -------- ---------- "
+			       "--------\n");
+		}
 		for (size_t i = 0; i < jobs.n; i++) {
 			const Mbatch__Job *j = jobs.v[i];
 			char id[64], ex[32], el[SLURM_TIME_BUFLEN];
