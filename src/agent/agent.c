@@ -634,8 +634,7 @@ agent_free(agent *a)
 		while (fw->tasks_head)
 			agent_task_remove(a, fw->tasks_head);
 		a->frameworks = fw->next;
-		if (fw->info)
-			mosaic__framework_info__free_unpacked(fw->info, NULL);
+		pbmem_free(fw->info_mem);
 		free(fw);
 	}
 	agent_status_free(a->updates);

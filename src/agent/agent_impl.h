@@ -17,6 +17,7 @@
 #include "executor.pb-c.h"
 #include "ids.h"
 #include "messenger.h"
+#include "pbmem.h"
 #include "resources.h"
 #include "store.h"
 #include "topology.h"
@@ -61,7 +62,8 @@ typedef struct agent_task agent_task;
 
 typedef struct agent_framework {
 	char id[MOSAIC_ID_MAX];
-	Mosaic__FrameworkInfo *info; /* heap copy */
+	Mosaic__FrameworkInfo *info; /* a copy, in info_mem */
+	pbmem *info_mem;
 	char address[MESSENGER_ADDR_MAX];
 	agent_executor exec;
 	bool shutting_down;  /* ShutdownFramework (or agent stop) received */
@@ -76,7 +78,8 @@ typedef struct agent_framework {
 struct agent_task {
 	agent_framework *fw;
 	char id[MOSAIC_ID_MAX];
-	Mosaic__TaskInfo *info; /* heap copy */
+	Mosaic__TaskInfo *info; /* a copy, in info_mem */
+	pbmem *info_mem;
 	mosaic_resources res;
 	int state;     /* a Mosaic__TaskState */
 	bool launched; /* sent to the executor (or recovered) */

@@ -25,22 +25,6 @@
 #include "mem.h"
 #include "util.h"
 
-/* A deep copy of a protobuf message (caller frees with free_unpacked). */
-static void *
-pb_copy(const ProtobufCMessage *m)
-{
-	size_t len = protobuf_c_message_get_packed_size(m);
-	uint8_t *buf = xmalloc(len ? len : 1);
-	protobuf_c_message_pack(m, buf);
-	ProtobufCMessage *copy = protobuf_c_message_unpack(m->descriptor, NULL, len, buf);
-	free(buf);
-	if (!copy) {
-		LOGE("cannot copy a %s", m->descriptor->name);
-		abort();
-	}
-	return copy;
-}
-
 static uint32_t
 task_hash(const char *fw, const char *task)
 {
@@ -69,7 +53,7 @@ framework_add(agent *a, const Mosaic__FrameworkInfo *info, const char *address)
 {
 	agent_framework *fw = xcalloc(1, sizeof(*fw));
 	snprintf(fw->id, sizeof(fw->id), "%s", info->id);
-	fw->info = pb_copy(&info->base);
+	fw->info = (Mosaic__FrameworkInfo *)pbmem_copy(&info->base, &fw->info_mem);
 	snprintf(fw->address, sizeof(fw->address), "%s", address ? address : "");
 	fw->next = a->frameworks;
 	a->frameworks = fw;
@@ -83,8 +67,8 @@ agent_framework_get(agent *a, const Mosaic__FrameworkInfo *info, const char *add
 	if (!fw) {
 		fw = framework_add(a, info, address);
 	} else {
-		mosaic__framework_info__free_unpacked(fw->info, NULL);
-		fw->info = pb_copy(&info->base);
+		pbmem_free(fw->info_mem);
+		fw->info = (Mosaic__FrameworkInfo *)pbmem_copy(&info->base, &fw->info_mem);
 		if (address)
 			snprintf(fw->address, sizeof(fw->address), "%s", address);
 	}
@@ -109,7 +93,7 @@ agent_framework_maybe_remove(agent *a, agent_framework *fw)
 			break;
 		}
 	}
-	mosaic__framework_info__free_unpacked(fw->info, NULL);
+	pbmem_free(fw->info_mem);
 	free(fw);
 }
 
@@ -130,7 +114,7 @@ agent_task_new(agent *a, agent_framework *fw, const Mosaic__TaskInfo *info)
 	agent_task *t = xcalloc(1, sizeof(*t));
 	t->fw = fw;
 	snprintf(t->id, sizeof(t->id), "%s", info->task_id);
-	t->info = pb_copy(&info->base);
+	t->info = (Mosaic__TaskInfo *)pbmem_copy(&info->base, &t->info_mem);
 	t->state = MOSAIC__TASK_STATE__TASK_STAGING;
 	t->uid = t->gid = -1;
 	uint32_t b = task_hash(fw->id, t->id);
@@ -167,7 +151,7 @@ agent_task_remove(agent *a, agent_task *t)
 		fw->tasks_tail = t->fprev;
 	fw->ntasks--;
 	a->ntasks--;
-	mosaic__task_info__free_unpacked(t->info, NULL);
+	pbmem_free(t->info_mem);
 	free(t->sandbox);
 	free(t->cpus);
 	free(t->numa);

@@ -10,6 +10,7 @@
 #include "containerizer.h"
 #include "executor.h"
 #include "executor.pb-c.h"
+#include "pbmem.h"
 
 typedef struct exec_task {
 	executor *owner;
@@ -39,7 +40,8 @@ typedef struct exec_status {
 /* An ExecutorLaunch being worked through a few tasks per loop round, so a
  * large batch does not keep acks, kills and reaping waiting. */
 typedef struct exec_batch {
-	Mosaic__ExecutorLaunch *msg; /* heap copy */
+	Mosaic__ExecutorLaunch *msg; /* in mem */
+	pbmem *mem;
 	bool *dropped;               /* killed while queued */
 	size_t next;
 	struct exec_batch *link;

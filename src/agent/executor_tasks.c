@@ -16,6 +16,7 @@
 #include "executor_impl.h"
 #include "log.h"
 #include "mem.h"
+#include "messenger.h"
 #include "util.h"
 
 extern char **environ;
@@ -305,7 +306,7 @@ launch(executor *e, const Mosaic__TaskLaunch *tl)
 static void
 batch_free(exec_batch *b)
 {
-	mosaic__executor_launch__free_unpacked(b->msg, NULL);
+	pbmem_free(b->mem);
 	free(b->dropped);
 	free(b);
 }
@@ -339,16 +340,11 @@ executor_queue_launch(executor *e, const Mosaic__ExecutorLaunch *m)
 {
 	if (!m->n_tasks)
 		return;
-	size_t len = mosaic__executor_launch__get_packed_size(m);
-	uint8_t *buf = xmalloc(len);
-	mosaic__executor_launch__pack(m, buf);
 	exec_batch *b = xcalloc(1, sizeof(*b));
-	b->msg = mosaic__executor_launch__unpack(NULL, len, buf);
-	free(buf);
-	if (!b->msg) {
-		free(b);
-		return;
-	}
+	/* The message the agent sent, kept as it is (a copy outside a
+	 * handler). */
+	b->mem = messenger_keep();
+	b->msg = b->mem ? (Mosaic__ExecutorLaunch *)m : (Mosaic__ExecutorLaunch *)pbmem_copy(&m->base, &b->mem);
 	b->dropped = xcalloc(b->msg->n_tasks, sizeof(bool));
 	if (e->batches_tail)
 		e->batches_tail->link = b;

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mem.h"
 #include "mosaic.pb-c.h"
+#include "pbmem.h"
 #include "util.h"
 
 /* nng closes a connection that sends more than its receive limit, and we
@@ -74,8 +75,23 @@ route_of(const messenger_route *routes, size_t n, uint32_t type)
 	return NULL;
 }
 
+/* The arena of the message being handled (NULL outside a handler, or once
+ * messenger_keep took it). */
+static _Thread_local pbmem **handling;
+
+pbmem *
+messenger_keep(void)
+{
+	pbmem *mem = handling ? *handling : NULL;
+	if (handling)
+		*handling = NULL;
+	return mem;
+}
+
 /* Decode one envelope and hand its payload to its route. nested: it came
- * inside a batch (where another batch is not allowed). */
+ * inside a batch (where another batch is not allowed). The envelope and
+ * the payload are unpacked into arenas of their own (pbmem.h), so that a
+ * handler can keep the payload without the envelope. */
 static void
 decode(const messenger_route *routes, size_t nroutes, const uint8_t *body, size_t len, bool nested,
        messenger_stats *st, void *ctx)
@@ -85,25 +101,28 @@ decode(const messenger_route *routes, size_t nroutes, const uint8_t *body, size_
 		LOGW("dropped a %zu-byte message: over the %u-byte limit", len, MESSENGER_MAX_MSG);
 		return;
 	}
-	Mosaic__Envelope *env = mosaic__envelope__unpack(NULL, len, body);
+	pbmem *envmem;
+	Mosaic__Envelope *env = (Mosaic__Envelope *)pbmem_unpack(&mosaic__envelope__descriptor, len, body, &envmem);
 	if (!env) {
 		st->dropped_undecodable++;
 		LOGW("dropped an undecodable %zu-byte message", len);
 		return;
 	}
+	const uint8_t *payload = env->has_payload ? env->payload.data : (const uint8_t *)"";
+	size_t plen = env->has_payload ? env->payload.len : 0;
 	if (env->type == MOSAIC__MESSAGE_TYPE__MSG_BATCH && !nested) {
-		Mosaic__EnvelopeBatch *b = mosaic__envelope_batch__unpack(
-		    NULL, env->has_payload ? env->payload.len : 0,
-		    env->has_payload ? env->payload.data : (const uint8_t *)"");
+		pbmem *bmem;
+		Mosaic__EnvelopeBatch *b =
+		    (Mosaic__EnvelopeBatch *)pbmem_unpack(&mosaic__envelope_batch__descriptor, plen, payload, &bmem);
 		if (!b) {
 			st->dropped_undecodable++;
 			LOGW("dropped an undecodable batch of %zu bytes from %s", len, env->from);
 		} else {
 			for (size_t i = 0; i < b->n_envelopes; i++)
 				decode(routes, nroutes, b->envelopes[i].data, b->envelopes[i].len, true, st, ctx);
-			mosaic__envelope_batch__free_unpacked(b, NULL);
+			pbmem_free(bmem);
 		}
-		mosaic__envelope__free_unpacked(env, NULL);
+		pbmem_free(envmem);
 		return;
 	}
 	const messenger_route *r =
@@ -112,22 +131,25 @@ decode(const messenger_route *routes, size_t nroutes, const uint8_t *body, size_
 		st->dropped_unknown_type++;
 		LOGW("dropped a message of %s type %u from %s", nested ? "unexpected (in a batch)" : "unknown",
 		    env->type, env->from);
-		mosaic__envelope__free_unpacked(env, NULL);
+		pbmem_free(envmem);
 		return;
 	}
-	ProtobufCMessage *msg = protobuf_c_message_unpack(r->desc, NULL, env->has_payload ? env->payload.len : 0,
-	    env->has_payload ? env->payload.data : (const uint8_t *)"");
+	pbmem *mem;
+	ProtobufCMessage *msg = pbmem_unpack(r->desc, plen, payload, &mem);
 	if (!msg) {
 		st->dropped_undecodable++;
 		LOGW("dropped message type %u from %s: payload does not decode as %s", env->type, env->from,
 		    r->desc->name);
-		mosaic__envelope__free_unpacked(env, NULL);
+		pbmem_free(envmem);
 		return;
 	}
 	st->received++;
+	pbmem **outer = handling;
+	handling = &mem;
 	r->fn(ctx, env->from, msg);
-	protobuf_c_message_free_unpacked(msg, NULL);
-	mosaic__envelope__free_unpacked(env, NULL);
+	handling = outer;
+	pbmem_free(mem); /* NULL if the handler kept it */
+	pbmem_free(envmem);
 }
 
 void

@@ -19,7 +19,8 @@
  * Receiving runs on the daemon's loop (nng's receive fd is watched): each
  * envelope is decoded, its payload unpacked with the descriptor the routes
  * table names for its type, and the route's handler called with the
- * unpacked message, which is freed when the handler returns. Messages over
+ * unpacked message, which is freed when the handler returns unless the
+ * handler took it with messenger_keep. Messages over
  * MESSENGER_MAX_MSG, undecodable envelopes or payloads and unknown types are
  * dropped with a log line and a counter, never a crash.
  *
@@ -43,8 +44,15 @@
 typedef struct messenger messenger;
 
 /* A handler gets its context, the sender's address (valid during the call)
- * and the unpacked payload (freed after the call; copy what you keep). */
+ * and the unpacked payload (freed after the call: copy what you keep, or
+ * keep it all with messenger_keep). */
 typedef void (*messenger_handler)(void *ctx, const char *from, const ProtobufCMessage *msg);
+
+typedef struct pbmem pbmem;
+/* Called by a handler: the payload it was given is now its own, with
+ * every part of it in the returned arena (free it with pbmem_free; never
+ * protobuf_c_message_free_unpacked). NULL outside a handler. */
+pbmem *messenger_keep(void);
 
 typedef struct messenger_route {
 	uint32_t type;                          /* a MOSAIC__MESSAGE_TYPE__* value */

@@ -15,6 +15,7 @@
 #include "messenger.h"
 #include "mosaic.pb-c.h"
 #include "scheduler.pb-c.h"
+#include "test_envelope.h"
 
 typedef struct ctx {
 	int pings;
@@ -54,41 +55,9 @@ static const messenger_route routes[] = {
 static void
 send_batch(nng_socket raw, const ProtobufCBinaryData *envs, size_t n)
 {
-	Mosaic__EnvelopeBatch b = MOSAIC__ENVELOPE_BATCH__INIT;
-	b.n_envelopes = n;
-	b.envelopes = (ProtobufCBinaryData *)envs;
-	size_t blen = mosaic__envelope_batch__get_packed_size(&b);
-	uint8_t *bbuf = malloc(blen + 1);
-	mosaic__envelope_batch__pack(&b, bbuf);
-	Mosaic__Envelope env = MOSAIC__ENVELOPE__INIT;
-	env.type = MOSAIC__MESSAGE_TYPE__MSG_BATCH;
-	env.from = "tcp://127.0.0.1:1";
-	env.has_payload = 1;
-	env.payload.data = bbuf;
-	env.payload.len = blen;
-	size_t len = mosaic__envelope__get_packed_size(&env);
-	uint8_t *buf = malloc(len);
-	mosaic__envelope__pack(&env, buf);
-	CHECK(nng_send(raw, buf, len, 0) == 0);
-	free(buf);
-	free(bbuf);
-}
-
-/* A packed envelope of type with payload (the caller frees .data). */
-static ProtobufCBinaryData
-envelope(uint32_t type, const uint8_t *payload, size_t plen)
-{
-	Mosaic__Envelope env = MOSAIC__ENVELOPE__INIT;
-	env.type = type;
-	env.from = "tcp://127.0.0.1:1";
-	env.has_payload = 1;
-	env.payload.data = (uint8_t *)payload;
-	env.payload.len = plen;
-	ProtobufCBinaryData d;
-	d.len = mosaic__envelope__get_packed_size(&env);
-	d.data = malloc(d.len);
-	mosaic__envelope__pack(&env, d.data);
-	return d;
+	ProtobufCBinaryData d = test_batch(envs, n);
+	CHECK(nng_send(raw, d.data, d.len, 0) == 0);
+	free(d.data);
 }
 
 static void
@@ -194,17 +163,17 @@ main(void)
 	uint8_t pbuf[32];
 	size_t plen = mosaic__ping__pack(&good, pbuf);
 	ProtobufCBinaryData envs[3];
-	envs[0] = envelope(MOSAIC__MESSAGE_TYPE__MSG_PING, pbuf, plen);
+	envs[0] = test_envelope(MOSAIC__MESSAGE_TYPE__MSG_PING, pbuf, plen);
 	envs[1].data = (uint8_t *)"\xff\xfe";
 	envs[1].len = 2;
-	envs[2] = envelope(MOSAIC__MESSAGE_TYPE__MSG_BATCH, (const uint8_t *)"", 0);
+	envs[2] = test_envelope(MOSAIC__MESSAGE_TYPE__MSG_BATCH, (const uint8_t *)"", 0);
 	send_batch(raw, envs, 3);
 	good.seq = 1005;
 	plen = mosaic__ping__pack(&good, pbuf);
 	free(envs[0].data);
-	envs[0] = envelope(MOSAIC__MESSAGE_TYPE__MSG_PING, pbuf, plen);
+	envs[0] = test_envelope(MOSAIC__MESSAGE_TYPE__MSG_PING, pbuf, plen);
 	send_batch(raw, envs, 1);
-	ProtobufCBinaryData notbatch = envelope(MOSAIC__MESSAGE_TYPE__MSG_BATCH, (const uint8_t *)"\xff", 1);
+	ProtobufCBinaryData notbatch = test_envelope(MOSAIC__MESSAGE_TYPE__MSG_BATCH, (const uint8_t *)"\xff", 1);
 	CHECK(nng_send(raw, notbatch.data, notbatch.len, 0) == 0);
 	free(notbatch.data);
 	free(envs[0].data);
