@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build-fuzz}
 secs=${2:-15}
-targets=(envelope directives files_path parsers)
+targets=(envelope directives files_path parsers http)
 if ! command -v clang >/dev/null; then
 	echo "fuzz: skipped (no clang; scripts/install-deps.sh installs it)"
 	exit 0

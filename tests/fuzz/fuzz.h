@@ -15,4 +15,8 @@ size_t fuzz_seeds(uint8_t ***bufs, size_t **lens);
 /* For targets: append a copy of (p, n) to the seed arrays. */
 void fuzz_seed_add(uint8_t ***bufs, size_t **lens, size_t *n, const void *p, size_t len);
 
+/* For targets: unless ok, print what failed and the input text, and
+ * abort (libFuzzer then keeps the input). */
+void fuzz_must(int ok, const char *what, const char *text);
+
 #endif

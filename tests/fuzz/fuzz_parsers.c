@@ -17,15 +17,6 @@
 #include "util.h"
 
 static void
-must(int ok, const char *what, const char *text)
-{
-	if (!ok) {
-		fprintf(stderr, "%s: '%s'\n", what, text);
-		abort();
-	}
-}
-
-static void
 arrays(const char *text)
 {
 	arrayspec a, b;
@@ -33,8 +24,8 @@ arrays(const char *text)
 	if (arrayspec_parse(&a, text, ARRAYSPEC_DEFAULT_MAX_SIZE, err, sizeof(err)) != 0)
 		return;
 	char *f = arrayspec_format(&a);
-	must(arrayspec_parse(&b, f, ARRAYSPEC_DEFAULT_MAX_SIZE, err, sizeof(err)) == 0, "array format unreadable", f);
-	must(b.count == a.count && b.throttle == a.throttle && memcmp(a.ids, b.ids, a.count * sizeof(*a.ids)) == 0,
+	fuzz_must(arrayspec_parse(&b, f, ARRAYSPEC_DEFAULT_MAX_SIZE, err, sizeof(err)) == 0, "array format unreadable", f);
+	fuzz_must(b.count == a.count && b.throttle == a.throttle && memcmp(a.ids, b.ids, a.count * sizeof(*a.ids)) == 0,
 	     "array format reads back different ids", text);
 	free(f);
 	arrayspec_fini(&a);
@@ -50,9 +41,9 @@ deps(const char *text)
 		return;
 	char *f = depspec_format(&a);
 	if (*f) {
-		must(depspec_parse(&b, f, err, sizeof(err)) == 0, "dependency format unreadable", f);
+		fuzz_must(depspec_parse(&b, f, err, sizeof(err)) == 0, "dependency format unreadable", f);
 		char *g = depspec_format(&b);
-		must(strcmp(f, g) == 0, "dependency format not stable", text);
+		fuzz_must(strcmp(f, g) == 0, "dependency format not stable", text);
 		free(g);
 		depspec_fini(&b);
 	}
@@ -67,7 +58,7 @@ times(const char *text)
 	char buf[64];
 	if (slurm_time_parse(text, &s) == 0 && s >= 0) {
 		slurm_time_format(s, buf, sizeof(buf));
-		must(slurm_time_parse(buf, &t) == 0 && t == s, "time format reads back different", text);
+		fuzz_must(slurm_time_parse(buf, &t) == 0 && t == s, "time format reads back different", text);
 	}
 	char err[256];
 	slurm_time_parse_begin(text, 1700000000, &s, err, sizeof(err));
@@ -85,8 +76,8 @@ resources(const char *text)
 	res_format(&r, buf, sizeof(buf));
 	if (strcmp(buf, "{}") == 0) /* how an empty set is shown */
 		return;
-	must(res_parse(&q, buf, err, sizeof(err)) == 0, "resources format unreadable", buf);
-	must(strcmp(res_format(&q, again, sizeof(again)), buf) == 0, "resources format not stable", text);
+	fuzz_must(res_parse(&q, buf, err, sizeof(err)) == 0, "resources format unreadable", buf);
+	fuzz_must(strcmp(res_format(&q, again, sizeof(again)), buf) == 0, "resources format not stable", text);
 }
 
 int

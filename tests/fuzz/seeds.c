@@ -1,4 +1,5 @@
 /* seeds.c - see fuzz.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,4 +18,13 @@ fuzz_seed_add(uint8_t ***bufs, size_t **lens, size_t *n, const void *p, size_t l
 	memcpy((*bufs)[*n], p, len);
 	(*lens)[*n] = len;
 	(*n)++;
+}
+
+void
+fuzz_must(int ok, const char *what, const char *text)
+{
+	if (!ok) {
+		fprintf(stderr, "%s: '%s'\n", what, text);
+		abort();
+	}
 }

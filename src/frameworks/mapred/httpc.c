@@ -179,6 +179,29 @@ header_u64(const char *head, const char *name, uint64_t *out)
 	return true;
 }
 
+int
+httpc_parse_head(const char *head, httpc_head *out, char *err, size_t errlen)
+{
+	int major, minor, status;
+	size_t tl;
+	memset(out, 0, sizeof(*out));
+	out->file_size = HTTPC_NO_SIZE;
+	if (sscanf(head, "HTTP/%d.%d %d", &major, &minor, &status) != 3 || status < 100 || status > 999) {
+		snprintf(err, errlen, "not an HTTP response");
+		return MOSAIC_EDECODE;
+	}
+	if (header(head, "Transfer-Encoding", &tl)) {
+		snprintf(err, errlen, "chunked responses are not supported");
+		return MOSAIC_EDECODE;
+	}
+	out->status = status;
+	uint64_t fs;
+	if (header_u64(head, "X-Mosaic-File-Size", &fs))
+		out->file_size = fs;
+	out->has_length = header_u64(head, "Content-Length", &out->length);
+	return MOSAIC_OK;
+}
+
 /* Delivers body bytes: to the sink for a 200, else into res->err. */
 static int
 deliver(int status, httpc_sink_fn sink, void *arg, const char *p, size_t n, size_t *errlen, httpc_result *r)
@@ -237,26 +260,18 @@ httpc_get(const char *url, double timeout, httpc_sink_fn sink, void *arg, httpc_
 		buf[have] = '\0';
 		body = strstr(buf, "\r\n\r\n");
 	}
+	httpc_head h;
 	uint64_t clen = 0;
 	bool has_len = false;
 	if (!rv) {
 		body[2] = '\0'; /* the header block ends with its last "\r\n" */
 		body += 4;
-		int major, minor, status;
-		size_t tl;
-		if (sscanf(buf, "HTTP/%d.%d %d", &major, &minor, &status) != 3 || status < 100 ||
-		    status > 999) {
-			seterr(res, "not an HTTP response");
-			rv = MOSAIC_EDECODE;
-		} else if (header(buf, "Transfer-Encoding", &tl)) {
-			seterr(res, "chunked responses are not supported");
-			rv = MOSAIC_EDECODE;
-		} else {
-			res->status = status;
-			uint64_t fs;
-			if (header_u64(buf, "X-Mosaic-File-Size", &fs))
-				res->file_size = fs;
-			has_len = header_u64(buf, "Content-Length", &clen);
+		rv = httpc_parse_head(buf, &h, res->err, sizeof(res->err));
+		if (!rv) {
+			res->status = h.status;
+			res->file_size = h.file_size;
+			has_len = h.has_length;
+			clen = h.length;
 		}
 	}
 	size_t errlen = 0;

@@ -14,6 +14,7 @@
 #ifndef MOSAIC_MAPRED_HTTPC_H
 #define MOSAIC_MAPRED_HTTPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,20 @@ typedef struct httpc_result {
 	uint64_t body;      /* body bytes passed to the sink, over all requests */
 	char err[256];      /* what went wrong, for people ("" on success) */
 } httpc_result;
+
+/* What a response's header block says. */
+typedef struct httpc_head {
+	int status;         /* 100-999 */
+	uint64_t file_size; /* X-Mosaic-File-Size, HTTPC_NO_SIZE if absent or malformed */
+	bool has_length;    /* a well-formed Content-Length came */
+	uint64_t length;
+} httpc_head;
+
+/* httpc_parse_head reads head (NUL-terminated: the status line and the
+ * header lines, each ending "\r\n") into *out; MOSAIC_EDECODE with the
+ * reason in err for what is not an HTTP response, or a chunked one.
+ * Exposed for fuzzing. */
+int httpc_parse_head(const char *head, httpc_head *out, char *err, size_t errlen);
 
 /* A sink takes body bytes as they arrive (read during the call only);
  * non-zero aborts the transfer with that error. */

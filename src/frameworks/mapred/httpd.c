@@ -102,18 +102,49 @@ parse_query(const char *q, uint64_t *offset, uint64_t *length, bool *has_length)
 	return true;
 }
 
-/* Finds the range a path names; false if none. */
+/* The block index a path names ("/b/<token>/<index>"); false if none. */
 static bool
-lookup(httpd *h, const char *path, range *out)
+parse_block(const char *path, const char *token, size_t *index)
 {
 	char want[64];
-	int len = snprintf(want, sizeof(want), "/b/%s/", h->token);
-	if (strncmp(path, want, (size_t)len) != 0)
+	int len = snprintf(want, sizeof(want), "/b/%s/", token);
+	if (len < 0 || (size_t)len >= sizeof(want) || strncmp(path, want, (size_t)len) != 0)
 		return false;
 	const char *num = path + len;
 	if (!*num || strspn(num, "0123456789") != strlen(num) || strlen(num) > 9)
 		return false;
-	size_t i = (size_t)strtoul(num, NULL, 10);
+	*index = (size_t)strtoul(num, NULL, 10);
+	return true;
+}
+
+int
+httpd_parse_request(const char *req, const char *token, httpd_request *out)
+{
+	char method[8], uri[2048];
+	memset(out, 0, sizeof(*out));
+	out->why = "bad request\n";
+	if (sscanf(req, "%7s %2047s HTTP/1.", method, uri) != 2)
+		return 400;
+	out->why = "GET only\n";
+	if (strcmp(method, "GET") != 0)
+		return 405;
+	char *q = strchr(uri, '?');
+	if (q)
+		*q++ = '\0';
+	out->why = "no such block\n";
+	if (!parse_block(uri, token, &out->block))
+		return 404;
+	out->why = "offset and length must be non-negative integers\n";
+	if (!parse_query(q, &out->offset, &out->length, &out->has_length))
+		return 400;
+	out->why = NULL;
+	return 200;
+}
+
+/* The range published as block i; false if none. */
+static bool
+lookup(httpd *h, size_t i, range *out)
+{
 	bool found = false;
 	pthread_mutex_lock(&h->mu);
 	if (i < h->n) {
@@ -144,29 +175,23 @@ serve(httpd *h, int fd)
 		req[have] = '\0';
 		end = strstr(req, "\r\n\r\n");
 	}
-	char method[8], uri[2048];
-	if (sscanf(req, "%7s %2047s HTTP/1.", method, uri) != 2) {
-		answer_text(fd, 400, "Bad Request", "bad request\n");
-		return;
-	}
-	if (strcmp(method, "GET") != 0) {
-		answer_text(fd, 405, "Method Not Allowed", "GET only\n");
-		return;
-	}
-	char *q = strchr(uri, '?');
-	if (q)
-		*q++ = '\0';
+	httpd_request hr;
 	range r;
-	if (!lookup(h, uri, &r)) {
-		answer_text(fd, 404, "Not Found", "no such block\n");
+	int status = httpd_parse_request(req, h->token, &hr);
+	if (status == 200 && !lookup(h, hr.block, &r)) {
+		status = 404;
+		hr.why = "no such block\n";
+	}
+	if (status != 200) {
+		answer_text(fd, status,
+		            status == 405   ? "Method Not Allowed"
+		            : status == 404 ? "Not Found"
+		                            : "Bad Request",
+		            hr.why);
 		return;
 	}
-	uint64_t offset = 0, length = 0;
-	bool has_length = false;
-	if (!parse_query(q, &offset, &length, &has_length)) {
-		answer_text(fd, 400, "Bad Request", "offset and length must be non-negative integers\n");
-		return;
-	}
+	uint64_t offset = hr.offset, length = hr.length;
+	bool has_length = hr.has_length;
 	uint64_t want = offset < r.length ? r.length - offset : 0;
 	if (has_length && length < want)
 		want = length;

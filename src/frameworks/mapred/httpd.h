@@ -14,6 +14,7 @@
 #ifndef MOSAIC_MAPRED_HTTPD_H
 #define MOSAIC_MAPRED_HTTPD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,21 @@ void httpd_close(httpd *h);
  * path; *url (heap, the caller frees) is where. The file is opened now and
  * stays open until close. MOSAIC_ENOENT / MOSAIC_EIO if it cannot be. */
 int httpd_publish(httpd *h, const char *path, uint64_t offset, uint64_t length, char **url);
+
+/* What a request asks for: a published block, from offset, length
+ * bytes (all of the rest without has_length). */
+typedef struct httpd_request {
+	size_t block;
+	uint64_t offset, length;
+	bool has_length;
+	const char *why; /* the answer's text when it is not 200 */
+} httpd_request;
+
+/* httpd_parse_request reads req (NUL-terminated, through its blank line)
+ * as this server does: 200 and *out, or the status to answer: 400 for a
+ * malformed request line or query, 405 for another method than GET, 404
+ * for a path that is not /b/<token>/<index>. Exposed for fuzzing. */
+int httpd_parse_request(const char *req, const char *token, httpd_request *out);
 
 /* Requests answered with 200 so far, and body bytes sent. */
 void httpd_stats(httpd *h, uint64_t *requests, uint64_t *bytes);

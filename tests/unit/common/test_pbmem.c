@@ -81,7 +81,7 @@ on_error(void *arg, const char *from, const ProtobufCMessage *msg)
 }
 
 static const messenger_route routes[] = {
-	{MOSAIC__MESSAGE_TYPE__MSG_ERROR, &mosaic__error__descriptor, on_error},
+    {MOSAIC__MESSAGE_TYPE__MSG_ERROR, &mosaic__error__descriptor, on_error},
 };
 
 /* A packed envelope of an Error saying text. */
@@ -143,7 +143,8 @@ main(void)
 	CHECK(st.received == 4);
 	CHECK(k.n == 3 && k.given_back == 1);
 	CHECK(k.n == 3 && strcmp(k.msg[0]->message, "kept alone") == 0 &&
-	      strcmp(k.msg[1]->message, "kept in a batch") == 0 && strcmp(k.msg[2]->message, "kept too") == 0);
+	      strcmp(k.msg[1]->message, "kept in a batch") == 0 &&
+	      strcmp(k.msg[2]->message, "kept too") == 0);
 	CHECK(messenger_keep() == NULL);
 	for (int i = 0; i < k.n; i++)
 		pbmem_free(k.mem[i]);

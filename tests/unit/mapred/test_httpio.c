@@ -70,7 +70,12 @@ main(void)
 	char *missing = strdup(whole);
 	missing[strlen(missing) - 1] = '9';
 	CHECK(httpc_get(missing, 10, httpc_sink_buf, &buf, &res) == MOSAIC_ENOENT && res.status == 404);
-	CHECK(strstr(res.err, "404") != NULL);
+	CHECK(strstr(res.err, "404") != NULL && strstr(res.err, "no such block") != NULL);
+	char *badq = malloc(strlen(whole) + 16);
+	sprintf(badq, "%s?offset=-1", whole);
+	CHECK(httpc_get(badq, 10, httpc_sink_buf, &buf, &res) == MOSAIC_EIO && res.status == 400);
+	CHECK(strstr(res.err, "offset and length must be non-negative integers") != NULL);
+	free(badq);
 	CHECK(httpc_fetch(whole, 0, HTTPC_NO_SIZE, 10, refuse, NULL, &res) == MOSAIC_ENOSPC);
 	httpc_buf small = {.max = 100};
 	CHECK(httpc_fetch(part, 0, HTTPC_NO_SIZE, 10, httpc_sink_buf, &small, &res) == MOSAIC_ETOOBIG);
