@@ -185,13 +185,14 @@ wait_gone(const set *s, const char *prefix, double until)
 	}
 }
 
+/* Signals the roots (daemons and executors, from their pid files) named
+ * prefix... that are alive. */
 static void
-signal_daemons(const set *s, const char *prefix, int sig)
+signal_roots(const set *roots, const char *prefix, int sig)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].daemon && strncmp(s->v[i].what, prefix, strlen(prefix)) == 0 &&
-		    member_alive(&s->v[i]))
-			kill(s->v[i].pid, sig);
+	for (size_t i = 0; i < roots->n; i++)
+		if (strncmp(roots->v[i].what, prefix, strlen(prefix)) == 0 && member_alive(&roots->v[i]))
+			kill(roots->v[i].pid, sig);
 }
 
 static void
@@ -224,12 +225,16 @@ cli_cluster_stop_all(const char *dir, bool quiet)
 	/* mbatchd first: it must not take the agents' killing of its tasks
 	 * for lost agents and start them again elsewhere. It keeps its jobs
 	 * (state in dir/mbatchd) for the next `cluster up`. */
-	signal_daemons(&family, "mbatchd", SIGTERM);
+	signal_roots(&roots, "mbatchd", SIGTERM);
 	wait_gone(&family, "mbatchd", t0 + POLITE_BATCH_SECONDS);
-	signal_daemons(&family, "agent", SIGUSR1);
+	signal_roots(&roots, "agent", SIGUSR1);
 	wait_gone(&family, "agent", t0 + POLITE_AGENT_SECONDS);
-	signal_daemons(&family, "agent", SIGTERM);
-	signal_daemons(&family, "master", SIGTERM);
+	signal_roots(&roots, "agent", SIGTERM);
+	signal_roots(&roots, "master", SIGTERM);
+	/* An executor whose agent was killed (kill -9) keeps its tasks for
+	 * the agent's return: asked, it kills them (with their grace) and
+	 * leaves, where it would otherwise wait for SIGKILL. */
+	signal_roots(&roots, "executor", SIGTERM);
 	wait_gone(&family, NULL, t0 + POLITE_SECONDS);
 	/* Force: whatever is left, and anything started meanwhile. */
 	for (int round = 0; round < KILL_ROUNDS; round++) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # An agent killed with SIGKILL: its running tasks become TASK_LOST and its
-# resources leave the pool (and so the offers).
+# resources leave the pool (and so the offers). `mosaic cluster down` then
+# has its orphaned executor kill the task and leave, without SIGKILL.
 source "$(dirname "$0")/lib.sh" "$1"
 
 cluster_up --agents 3 --agent-resources 'cpus:2;mem:1024;disk:1000'
@@ -32,5 +33,12 @@ for i in 1 2 3; do
 	out=$(mosaic run --cpus 2 -- true 2>&1) || fail "a task after the loss failed: $out"
 	! grep -q "$host" <<<"$out" || fail "a task ran on the lost agent $host: $out"
 done
+
+log "cluster down with the lost agent's executor still running its task"
+pgrep -f "^sleep 300" >/dev/null || fail "the lost agent's task did not live on with its executor"
+mosaic cluster down --dir "$CLUSTER" >"$T/down-now.out" 2>&1 || fail "cluster down: $(cat "$T/down-now.out")"
+! grep -q SIGKILL "$T/down-now.out" || fail "cluster down had to SIGKILL: $(cat "$T/down-now.out")"
+grep -q "TASK_KILLED" "$CLUSTER/$host"/executors/*/executor.log ||
+	fail "the orphaned executor did not kill its task: $(tail -5 "$CLUSTER/$host"/executors/*/executor.log)"
 
 pass
