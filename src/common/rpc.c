@@ -19,6 +19,7 @@
 #include "mem.h"
 #include "mosaic.pb-c.h"
 #include "net.h"
+#include "pbmem.h"
 
 #define READ_CHUNK 65536
 #define SWEEP_SECONDS 60.0
@@ -202,7 +203,9 @@ conn_dispatch(rpc_server *s, rconn *c)
 		}
 		if (c->in_len - off - 4 < len)
 			break;
-		Mosaic__Envelope *env = mosaic__envelope__unpack(NULL, len, c->in + off + 4);
+		pbmem *mem;
+		Mosaic__Envelope *env =
+		    (Mosaic__Envelope *)pbmem_unpack(&mosaic__envelope__descriptor, len, c->in + off + 4, &mem);
 		if (!env) {
 			LOGW("rpc: closing a connection that sent an undecodable %u-byte message", len);
 			return -1;
@@ -210,7 +213,7 @@ conn_dispatch(rpc_server *s, rconn *c)
 		off += 4 + len;
 		s->fn(s->ctx, id, env->type, env->has_seq ? env->seq : 0,
 		      env->has_payload ? env->payload.data : NULL, env->has_payload ? env->payload.len : 0);
-		mosaic__envelope__free_unpacked(env, NULL);
+		pbmem_free(mem);
 		/* The handler may have answered, and the answer may have broken
 		 * the connection: look it up again. */
 		if (!find_conn(s, id, NULL))

@@ -9,6 +9,7 @@
 #include "jobref.h"
 #include "log.h"
 #include "mbatchd_impl.h"
+#include "pbmem.h"
 
 #define WAIT_MAX 300.0 /* seconds a Wait is held at most; the CLI asks again */
 #define WAIT_LIST 1000 /* jobs listed in a WaitReply at most */
@@ -425,14 +426,14 @@ rpc_dispatch(mbatchd *d, const mbatchd_server_request *r)
 	for (size_t i = 0; i < rpc_table_len; i++) {
 		if (rpc_table[i].type != r->type)
 			continue;
-		ProtobufCMessage *msg =
-		    protobuf_c_message_unpack(rpc_table[i].desc, NULL, r->len, r->payload);
+		pbmem *mem;
+		ProtobufCMessage *msg = pbmem_unpack(rpc_table[i].desc, r->len, r->payload, &mem);
 		if (!msg) {
 			LOGW("undecodable request of type %u from %s", r->type, r->from);
 			return;
 		}
 		rpc_table[i].fn(d, r->from, msg);
-		protobuf_c_message_free_unpacked(msg, NULL);
+		pbmem_free(mem);
 		return;
 	}
 	LOGW("request of unknown type %u from %s", r->type, r->from);
