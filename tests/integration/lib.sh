@@ -113,6 +113,22 @@ wait_for() {
 	done
 }
 
+# Waits up to $1 s until no process's command line matches the extended
+# regex $2; if some stay, prints their state and cgroups and fails with $3.
+# (Give the processes a pattern of their own, such as `sleep 30.$$`: sleep
+# takes fractions, and another test's sleeps must not match.)
+wait_procs_gone() {
+	local secs=$1 pattern=$2 what=$3 end p
+	end=$(($(date +%s) + secs))
+	while pgrep -f "$pattern" >/dev/null && [ "$(date +%s)" -lt "$end" ]; do sleep 0.2; done
+	pgrep -f "$pattern" >/dev/null || return 0
+	for p in $(pgrep -f "$pattern"); do
+		ps -o pid,ppid,pgid,sid,stat,etime,args -p "$p" >&2 || true
+		echo "cgroups of $p: $(tr '\n' ' ' <"/proc/$p/cgroup" 2>/dev/null)" >&2
+	done
+	fail "$what"
+}
+
 # The master's state as JSON, straight from the master's HTTP endpoint.
 state_json() { curl -sf --max-time 5 "$MASTER_HTTP/api/state"; }
 

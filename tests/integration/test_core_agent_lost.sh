@@ -6,7 +6,8 @@ source "$(dirname "$0")/lib.sh" "$1"
 
 cluster_up --agents 3 --agent-resources 'cpus:2;mem:1024;disk:1000'
 
-mosaic run --name victim --cpus 2 -- sleep 300 >"$T/victim.out" 2>&1 &
+nap="300.$$" # only this test's task matches
+mosaic run --name victim --cpus 2 -- sleep "$nap" >"$T/victim.out" 2>&1 &
 runpid=$!
 running() { mosaic tasks --json | jq -e 'any(.[]; .name == "victim" and .state == "TASK_RUNNING")'; }
 wait_for 30 "the task to run" running
@@ -35,9 +36,10 @@ for i in 1 2 3; do
 done
 
 log "cluster down with the lost agent's executor still running its task"
-pgrep -f "^sleep 300" >/dev/null || fail "the lost agent's task did not live on with its executor"
+pgrep -f "^sleep $nap" >/dev/null || fail "the lost agent's task did not live on with its executor"
 mosaic cluster down --dir "$CLUSTER" >"$T/down-now.out" 2>&1 || fail "cluster down: $(cat "$T/down-now.out")"
 ! grep -q SIGKILL "$T/down-now.out" || fail "cluster down had to SIGKILL: $(cat "$T/down-now.out")"
+wait_procs_gone 5 "^sleep $nap" "the lost agent's task outlived cluster down"
 grep -q "TASK_KILLED" "$CLUSTER/$host"/executors/*/executor.log ||
 	fail "the orphaned executor did not kill its task: $(tail -5 "$CLUSTER/$host"/executors/*/executor.log)"
 

@@ -23,15 +23,6 @@ log "mosaic run exited $rc after SIGINT"
 [ $rc -ne 0 ] || fail "mosaic run exited 0 after being interrupted"
 killed() { mosaic tasks --all --json | jq -e 'any(.[]; .name == "sleeper" and .state == "TASK_KILLED")'; }
 wait_for 20 "the task to be KILLED" killed
-gone() { ! pgrep -f "^sleep $nap" >/dev/null; }
-end=$(($(date +%s) + 10))
-while ! gone && [ "$(date +%s)" -lt "$end" ]; do sleep 0.2; done
-if ! gone; then
-	for p in $(pgrep -f "^sleep $nap"); do
-		ps -o pid,ppid,pgid,stat,etime,args -p "$p" >&2
-		echo "cgroups of $p: $(tr '\n' ' ' <"/proc/$p/cgroup" 2>/dev/null)" >&2
-	done
-	fail "the task's processes are still there 10 s after the kill"
-fi
+wait_procs_gone 10 "^sleep $nap" "the task's processes are still there 10 s after the kill"
 
 pass

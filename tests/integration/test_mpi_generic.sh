@@ -46,19 +46,21 @@ h2=$(grep '^\[2\]' "$T/env.out" | sed 's/.*host=//')
 [ "$h0" = "$h1" ] && [ "$h0" != "$h2" ] || fail "--ppn 2 placed ranks on $h0 $h1 $h2"
 
 log "the first failing rank's exit code is mmpirun's; the others are stopped"
+# a duration of its own (sleep takes fractions), so only this test's
+# processes match
+nap="30.$$"
 set +e
-mmpirun --launcher generic -n 4 sh -c '[ $MOSAIC_RANK = 2 ] && exit 7; exec sleep 30' >"$T/fail.out" 2>&1
+mmpirun --launcher generic -n 4 sh -c '[ $MOSAIC_RANK = 2 ] && exit 7; exec sleep '"$nap" >"$T/fail.out" 2>&1
 rc=$?
 set -e
 [ $rc = 7 ] || fail "a failing rank: mmpirun exited $rc: $(cat "$T/fail.out")"
 grep -q "rank 2 (on agent[123]) exited with code 7" "$T/fail.out" || fail "no word of rank 2: $(cat "$T/fail.out")"
 set +e
-mmpirun --launcher generic -n 2 sh -c '[ $MOSAIC_RANK = 1 ] && kill -9 $$; sleep 30' >"$T/sig.out" 2>&1
+mmpirun --launcher generic -n 2 sh -c '[ $MOSAIC_RANK = 1 ] && kill -9 $$; sleep '"$nap" >"$T/sig.out" 2>&1
 rc=$?
 set -e
 [ $rc = 137 ] || fail "a rank killed by SIGKILL: mmpirun exited $rc: $(cat "$T/sig.out")"
-# (slee[p]: the pattern must not match the command line that holds it)
-wait_for 10 "the killed gangs' sleeps to be gone" sh -c '! pgrep -f "slee[p] 30" >/dev/null'
+wait_procs_gone 10 "^sleep $nap" "the killed gangs' sleeps are still there after 10 s"
 
 log "impossible requests fail before subscribing, naming the problem"
 set +e
