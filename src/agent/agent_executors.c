@@ -440,10 +440,12 @@ agent_executors_tick(agent *a)
 				send_reconnect(a, e);
 			}
 		}
-		if (e->state == EXEC_RUNNING && !e->shutdown_at && e->retiring)
-			check_retired(a, fw);
-		else if (e->state == EXEC_RUNNING && !e->shutdown_at)
-			check_idle(a, fw, now);
+		if (e->state == EXEC_RUNNING && !e->shutdown_at) {
+			if (e->retiring)
+				check_retired(a, fw);
+			else
+				check_idle(a, fw, now);
+		}
 		if (e->shutdown_at && !e->term_sent &&
 		    now - e->shutdown_at > e->shutdown_grace + AGENT_STOP_SLACK) {
 			LOGW("executor of framework %s (pid %d) still runs after its shutdown: stopping it",

@@ -67,8 +67,9 @@ agent_framework_get(agent *a, const Mosaic__FrameworkInfo *info, const char *add
 	if (!fw) {
 		fw = framework_add(a, info, address);
 	} else {
-		pbmem_free(fw->info_mem);
+		pbmem *old = fw->info_mem;
 		fw->info = (Mosaic__FrameworkInfo *)pbmem_copy(&info->base, &fw->info_mem);
+		pbmem_free(old);
 		if (address)
 			snprintf(fw->address, sizeof(fw->address), "%s", address);
 	}

@@ -290,7 +290,7 @@ on_launch(void *ctx, const char *from, const ProtobufCMessage *msg)
 	const Mosaic__ExecutorLaunch *m = (const Mosaic__ExecutorLaunch *)msg;
 	if (!from_agent(e, from, "ExecutorLaunch"))
 		return;
-	executor_queue_launch(e, m);
+	executor_queue_launch(e, (Mosaic__ExecutorLaunch *)m, messenger_keep());
 }
 
 static void

@@ -81,7 +81,9 @@ void executor_check_done(executor *e);
 exec_task *executor_task_find(executor *e, const char *id);
 exec_task *executor_task_add(executor *e, const char *id);
 void executor_task_free(executor *e, exec_task *t);
-void executor_queue_launch(executor *e, const Mosaic__ExecutorLaunch *m);
+/* Queues m's tasks to start a few per loop round; takes m and mem, the
+ * arena it lives in (the agent's message, kept with messenger_keep). */
+void executor_queue_launch(executor *e, Mosaic__ExecutorLaunch *m, pbmem *mem);
 /* executor_unqueue takes a task out of the launch queue; true if it was there. */
 bool executor_unqueue(executor *e, const char *task);
 /* Each queued task id, for ExecutorRegister (fn returns nothing). */

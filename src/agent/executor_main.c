@@ -2,6 +2,8 @@
  * framework per agent. Parses its flags and runs the executor library
  * (executor.h). Exit status: 0 after a clean shutdown, 1 when it could not
  * start or left tasks behind, 2 for bad flags. */
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,19 @@ set(char *dst, size_t cap, const char *flag, const char *val)
 		return -1;
 	}
 	memcpy(dst, val, strlen(val) + 1);
+	return 0;
+}
+
+/* A whole number from 0 to INT_MAX; -1 for anything else. */
+static int
+number(const char *val, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(val, &end, 10);
+	if (errno || end == val || *end || v < 0 || v > INT_MAX)
+		return -1;
+	*out = (int)v;
 	return 0;
 }
 
@@ -74,10 +89,12 @@ parse(executor_config *cfg, char *log_file, size_t log_cap, int *level, int argc
 		else if (strcmp(flag, "--recovery-timeout") == 0)
 			rv = util_parse_duration(val, &cfg->recovery_timeout) ? -1 : 0;
 		else if (strcmp(flag, "--sandbox-layout") == 0)
-			cfg->sandbox_layout = atoi(val);
-		else if (strcmp(flag, "--agent-pid") == 0)
-			cfg->agent_pid = (pid_t)atoi(val);
-		else if (strcmp(flag, "--log-level") == 0)
+			rv = number(val, &cfg->sandbox_layout);
+		else if (strcmp(flag, "--agent-pid") == 0) {
+			int pid = 0;
+			rv = number(val, &pid);
+			cfg->agent_pid = (pid_t)pid;
+		} else if (strcmp(flag, "--log-level") == 0)
 			rv = (*level = log_level_parse(val)) < 0 ? -1 : 0;
 		else
 			rv = -1;

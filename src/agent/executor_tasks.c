@@ -16,7 +16,6 @@
 #include "executor_impl.h"
 #include "log.h"
 #include "mem.h"
-#include "messenger.h"
 #include "util.h"
 
 extern char **environ;
@@ -343,15 +342,15 @@ launch_cb(mosaic_loop *loop, void *arg)
 }
 
 void
-executor_queue_launch(executor *e, const Mosaic__ExecutorLaunch *m)
+executor_queue_launch(executor *e, Mosaic__ExecutorLaunch *m, pbmem *mem)
 {
-	if (!m->n_tasks)
+	if (!m->n_tasks) {
+		pbmem_free(mem);
 		return;
+	}
 	exec_batch *b = xcalloc(1, sizeof(*b));
-	/* The message the agent sent, kept as it is (a copy outside a
-	 * handler). */
-	b->mem = messenger_keep();
-	b->msg = b->mem ? (Mosaic__ExecutorLaunch *)m : (Mosaic__ExecutorLaunch *)pbmem_copy(&m->base, &b->mem);
+	b->msg = m;
+	b->mem = mem;
 	b->dropped = xcalloc(b->msg->n_tasks, sizeof(bool));
 	if (e->batches_tail)
 		e->batches_tail->link = b;

@@ -1,9 +1,10 @@
 /* pbmem.h - protobuf-c messages whose parts all live in one arena.
  *
  * A decoded message is many small allocations: a task's environment
- * alone is three per variable, some three hundred for a batch job. With
- * malloc, allocating and freeing them was a tenth of the CPU the agent,
- * executor and master spent per task. Here they come from a few chunks
+ * alone is three per variable, some three hundred for a batch job.
+ * malloc, free and protobuf-c's unpacking in the daemons took 14% of the
+ * whole machine's CPU in the batch bench (perf; bench/batch/README.md,
+ * run F). Here the parts come from a few chunks
  * (the first sized from the packed length, each next one twice the last)
  * and go with one pbmem_free.
  *

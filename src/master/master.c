@@ -137,23 +137,6 @@ master_reject(master *m, const char *from, const char *fmt, ...)
 	LOGW("rejected a message from %s: %s", master_safe(from, safe, sizeof(safe)), text);
 }
 
-void *
-master_pb_dup(const ProtobufCMessage *msg)
-{
-	size_t len = protobuf_c_message_get_packed_size(msg);
-	uint8_t *buf = xmalloc(len ? len : 1);
-	protobuf_c_message_pack(msg, buf);
-	void *copy = protobuf_c_message_unpack(msg->descriptor, NULL, len, buf);
-	free(buf);
-	if (!copy) {
-		/* We packed it ourselves: failing to unpack means memory
-		 * exhaustion inside protobuf-c. */
-		fprintf(stderr, "mosaic-master: cannot copy a %s\n", msg->descriptor->name);
-		abort();
-	}
-	return copy;
-}
-
 bool
 master_addr_valid(const char *addr)
 {

@@ -69,15 +69,15 @@ agent_refuse(master *m, const char *from, const char *why)
 	master_send(m, from, MOSAIC__MESSAGE_TYPE__MSG_AGENT_REFUSED, &r.base);
 }
 
+/* Our copy of info, with the agent's id (info may be the copy it replaces). */
 static void
 agent_set_info(master_agent *a, const Mosaic__AgentInfo *info)
 {
 	Mosaic__AgentInfo tmp = *info;
 	tmp.id = a->id;
-	Mosaic__AgentInfo *copy = master_pb_dup(&tmp.base);
-	if (a->info)
-		mosaic__agent_info__free_unpacked(a->info, NULL);
-	a->info = copy;
+	pbmem *old = a->info_mem;
+	a->info = (Mosaic__AgentInfo *)pbmem_copy(&tmp.base, &a->info_mem);
+	pbmem_free(old);
 }
 
 /* The agents_by_addr key is a->address itself, so the entry goes before
@@ -491,9 +491,7 @@ master_on_update_agent(void *ctx, const char *from, const ProtobufCMessage *msg)
 	if (u->topology) {
 		Mosaic__AgentInfo tmp = *a->info;
 		tmp.topology = u->topology;
-		Mosaic__AgentInfo *copy = master_pb_dup(&tmp.base);
-		mosaic__agent_info__free_unpacked(a->info, NULL);
-		a->info = copy;
+		agent_set_info(a, &tmp);
 	}
 }
 
@@ -554,8 +552,7 @@ master_agents_free(master *m)
 	master_agent *a = m->agent_head;
 	while (a) {
 		master_agent *next = a->next;
-		if (a->info)
-			mosaic__agent_info__free_unpacked(a->info, NULL);
+		pbmem_free(a->info_mem);
 		agent_orphans_clear(a);
 		strmap_fini(&a->orphans);
 		free(a);

@@ -21,6 +21,7 @@
 #include "messenger.h"
 #include "mosaic.pb-c.h"
 #include "operator.pb-c.h"
+#include "pbmem.h"
 #include "registry.h"
 #include "resources.h"
 #include "scheduler.pb-c.h"
@@ -75,7 +76,8 @@ struct master_task {
 struct master_agent {
 	char id[MOSAIC_ID_MAX];
 	char address[MESSENGER_ADDR_MAX]; /* where it is reached: the latest envelope `from` */
-	Mosaic__AgentInfo *info;          /* our copy (id set), for offers and state */
+	Mosaic__AgentInfo *info;          /* our copy (id set), for offers and state, in info_mem */
+	pbmem *info_mem;
 	mosaic_resources total;
 	bool active;       /* registered and answering pings */
 	bool in_allocator; /* its resources are in the pool */
@@ -183,8 +185,6 @@ void master_send_error(master *m, const char *to, const char *fmt, ...) __attrib
 void master_reject(master *m, const char *from, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void master_allocate_soon(master *m);
 double master_now(master *m);
-/* A heap deep copy of msg (free with protobuf_c_message_free_unpacked). */
-void *master_pb_dup(const ProtobufCMessage *msg);
 /* Peer addresses we are willing to dial: tcp://, ipc://, tls+tcp://. */
 bool master_addr_valid(const char *addr);
 /* A printable, truncated copy of untrusted text, for logs and messages. */

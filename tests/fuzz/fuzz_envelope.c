@@ -1,23 +1,23 @@
 /* fuzz_envelope.c - what any peer can send a daemon: an nng message body,
  * decoded by messenger_decode as an Envelope (or a batch of them) and its
  * payload as the message its type names. Every message type the daemons
- * route is routed here; a decoded message is packed again. */
+ * route is routed here; a decoded message is packed again, every other
+ * one after it was kept past the decode (messenger_keep). */
 #include <stdlib.h>
 
 #include "fuzz.h"
 #include "log.h"
 #include "messenger.h"
 #include "mosaic.pb-c.h"
+#include "pbmem.h"
 #include "agent.pb-c.h"
 #include "executor.pb-c.h"
 #include "scheduler.pb-c.h"
 #include "operator.pb-c.h"
 
 static void
-repack(void *ctx, const char *from, const ProtobufCMessage *msg)
+repack(const ProtobufCMessage *msg)
 {
-	(void)ctx;
-	(void)from;
 	size_t n = protobuf_c_message_get_packed_size(msg);
 	uint8_t *b = malloc(n ? n : 1);
 	if (!b)
@@ -26,7 +26,29 @@ repack(void *ctx, const char *from, const ProtobufCMessage *msg)
 	free(b);
 }
 
-#define R(T, d) {.type = MOSAIC__MESSAGE_TYPE__MSG_##T, .desc = &mosaic__##d##__descriptor, .fn = repack}
+/* Every other message is kept (messenger_keep) and packed again only
+ * after messenger_decode returned: ASan sees any part freed with the
+ * envelope or the batch. */
+#define KEEP_MAX 64
+static struct {
+	pbmem *mem;
+	const ProtobufCMessage *msg;
+} kept[KEEP_MAX];
+static size_t nkept, nseen;
+
+static void
+handle(void *ctx, const char *from, const ProtobufCMessage *msg)
+{
+	(void)ctx;
+	(void)from;
+	repack(msg);
+	if (nseen++ % 2 && nkept < KEEP_MAX) {
+		kept[nkept].mem = messenger_keep();
+		kept[nkept++].msg = msg;
+	}
+}
+
+#define R(T, d) {.type = MOSAIC__MESSAGE_TYPE__MSG_##T, .desc = &mosaic__##d##__descriptor, .fn = handle}
 static const messenger_route routes[] = {
     R(ACCEPT, accept), R(ACKNOWLEDGE, acknowledge), R(DECLINE, decline),
     R(FRAMEWORK_MESSAGE, framework_message), R(GANG_DEMAND, gang_demand), R(GET_STATE, get_state),
@@ -46,6 +68,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		log_init("fuzz", LOG_ERROR, NULL);
 	messenger_stats st = {0};
 	messenger_decode(routes, sizeof(routes) / sizeof(routes[0]), data, size, &st, NULL);
+	for (size_t i = 0; i < nkept; i++) {
+		repack(kept[i].msg);
+		pbmem_free(kept[i].mem);
+	}
+	nkept = 0;
 	return 0;
 }
 

@@ -260,9 +260,7 @@ httpc_get(const char *url, double timeout, httpc_sink_fn sink, void *arg, httpc_
 		buf[have] = '\0';
 		body = strstr(buf, "\r\n\r\n");
 	}
-	httpc_head h;
-	uint64_t clen = 0;
-	bool has_len = false;
+	httpc_head h = {0};
 	if (!rv) {
 		body[2] = '\0'; /* the header block ends with its last "\r\n" */
 		body += 4;
@@ -270,8 +268,6 @@ httpc_get(const char *url, double timeout, httpc_sink_fn sink, void *arg, httpc_
 		if (!rv) {
 			res->status = h.status;
 			res->file_size = h.file_size;
-			has_len = h.has_length;
-			clen = h.length;
 		}
 	}
 	size_t errlen = 0;
@@ -280,26 +276,26 @@ httpc_get(const char *url, double timeout, httpc_sink_fn sink, void *arg, httpc_
 	if (!rv) {
 		uint64_t got = 0;
 		size_t first = have - (size_t)(body - buf);
-		if (has_len && first > clen)
-			first = (size_t)clen;
+		if (h.has_length && first > h.length)
+			first = (size_t)h.length;
 		if (first)
 			rv = deliver(res->status, sink, arg, body, first, &errlen, res);
 		got += first;
-		while (!rv && (!has_len || got < clen)) {
+		while (!rv && (!h.has_length || got < h.length)) {
 			ssize_t n = recv_some(fd, buf, HEAD_MAX, timeout, &rv, res);
 			if (n < 0)
 				break;
 			if (n == 0) {
-				if (has_len) {
+				if (h.has_length) {
 					seterr(res, "connection closed after %llu of %llu body bytes",
-					       (unsigned long long)got, (unsigned long long)clen);
+					       (unsigned long long)got, (unsigned long long)h.length);
 					rv = MOSAIC_ENET;
 				}
 				break;
 			}
 			size_t take = (size_t)n;
-			if (has_len && take > clen - got)
-				take = (size_t)(clen - got);
+			if (h.has_length && take > h.length - got)
+				take = (size_t)(h.length - got);
 			rv = deliver(res->status, sink, arg, buf, take, &errlen, res);
 			got += take;
 		}

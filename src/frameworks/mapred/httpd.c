@@ -190,11 +190,9 @@ serve(httpd *h, int fd)
 		            hr.why);
 		return;
 	}
-	uint64_t offset = hr.offset, length = hr.length;
-	bool has_length = hr.has_length;
-	uint64_t want = offset < r.length ? r.length - offset : 0;
-	if (has_length && length < want)
-		want = length;
+	uint64_t want = hr.offset < r.length ? r.length - hr.offset : 0;
+	if (hr.has_length && hr.length < want)
+		want = hr.length;
 	if (want > HTTPC_CHUNK)
 		want = HTTPC_CHUNK;
 	char head[256];
@@ -204,7 +202,7 @@ serve(httpd *h, int fd)
 	                  (unsigned long long)want, (unsigned long long)r.length);
 	if (send_all(fd, head, (size_t)hn) != 0)
 		return;
-	off_t pos = (off_t)(r.offset + offset);
+	off_t pos = (off_t)(r.offset + hr.offset);
 	uint64_t left = want;
 	while (left) {
 		ssize_t s = sendfile(fd, r.fd, &pos, left);
